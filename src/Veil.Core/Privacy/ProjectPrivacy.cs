@@ -1,0 +1,10 @@
+namespace Veil.Core.Privacy;
+
+/// <summary>What the privacy pipeline needs to know about one project.</summary>
+public sealed class ProjectPrivacy(int projectId, PseudonymKey pseudonymKey)
+{
+    public int ProjectId { get; } = projectId;
+    public PseudonymKey PseudonymKey { get; } = pseudonymKey;
+    /// <summary>Whether city-level geo may be kept (country and region always are).</summary>
+    public bool AllowCity { get; init; }
+}

@@ -1,0 +1,23 @@
+namespace Veil.Storage.Metadata;
+
+/// <summary>
+/// Projects, credentials and settings. SQLite in the data directory by default; kept behind this interface so a
+/// PostgreSQL implementation can serve several nodes.
+/// </summary>
+public interface IMetadataStore : IDisposable
+{
+    /// <summary>Creates a project. Fails with <see cref="InvalidOperationException"/> if the token is taken.</summary>
+    ProjectRecord CreateProject(string name, string token, byte[] secretHash, byte[] wrappedPseudonymKey, byte[] wrappedKeyEncryptionKey);
+    ProjectRecord? FindProject(int id);
+    ProjectRecord? FindProjectByToken(string token);
+    IReadOnlyList<ProjectRecord> ListProjects();
+    /// <summary>Replaces a project's wrapped keys (master key rotation).</summary>
+    void UpdateWrappedKeys(int projectId, byte[] wrappedPseudonymKey, byte[] wrappedKeyEncryptionKey);
+
+    void CreateServiceAccount(string username, byte[] secretHash, int projectId);
+    ServiceAccountRecord? FindServiceAccount(string username);
+
+    /// <summary>A small named setting (e.g. the master key fingerprint); null if unset.</summary>
+    string? GetSetting(string name);
+    void SetSetting(string name, string value);
+}

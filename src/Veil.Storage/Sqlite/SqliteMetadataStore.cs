@@ -1,0 +1,172 @@
+using Microsoft.Data.Sqlite;
+using Veil.Storage.Metadata;
+
+namespace Veil.Storage.Sqlite;
+
+/// <summary>The metadata store in one SQLite file (WAL journal, synchronous=FULL: metadata writes are rare and must survive a crash).</summary>
+public sealed class SqliteMetadataStore : IMetadataStore
+{
+    private const int SchemaVersion = 1;
+    private readonly SqliteConnection _connection;
+    private readonly Lock _gate = new();
+
+    private SqliteMetadataStore(SqliteConnection connection) => _connection = connection;
+
+    /// <summary>Opens (creating if needed) the metadata database at <paramref name="path"/>.</summary>
+    public static SqliteMetadataStore Open(string path)
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        connection.Open();
+        var store = new SqliteMetadataStore(connection);
+        store.Execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+        store.Execute("""
+            CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS projects (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                name TEXT NOT NULL,
+                token TEXT NOT NULL UNIQUE,
+                secret_hash BLOB NOT NULL,
+                wrapped_pseudonym_key BLOB NOT NULL,
+                wrapped_kek BLOB NOT NULL,
+                created_at INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS service_accounts (
+                username TEXT PRIMARY KEY,
+                secret_hash BLOB NOT NULL,
+                project_id INTEGER NOT NULL REFERENCES projects(id),
+                created_at INTEGER NOT NULL);
+            """);
+        if (store.GetSetting("schema_version") is null) store.SetSetting("schema_version", SchemaVersion.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return store;
+    }
+
+    public ProjectRecord CreateProject(string name, string token, byte[] secretHash, byte[] wrappedPseudonymKey, byte[] wrappedKeyEncryptionKey)
+    {
+        lock (_gate)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = """
+                INSERT INTO projects (name, token, secret_hash, wrapped_pseudonym_key, wrapped_kek, created_at)
+                VALUES ($name, $token, $secret, $pk, $kek, $created) RETURNING id;
+                """;
+            var created = DateTimeOffset.UtcNow;
+            command.Parameters.AddWithValue("$name", name);
+            command.Parameters.AddWithValue("$token", token);
+            command.Parameters.AddWithValue("$secret", secretHash);
+            command.Parameters.AddWithValue("$pk", wrappedPseudonymKey);
+            command.Parameters.AddWithValue("$kek", wrappedKeyEncryptionKey);
+            command.Parameters.AddWithValue("$created", created.ToUnixTimeMilliseconds());
+            try
+            {
+                var id = Convert.ToInt32(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+                return new ProjectRecord(id, name, token, secretHash, wrappedPseudonymKey, wrappedKeyEncryptionKey, DateTimeOffset.FromUnixTimeMilliseconds(created.ToUnixTimeMilliseconds()));
+            }
+            catch (SqliteException e) when (e.SqliteErrorCode == 19)
+            {
+                throw new InvalidOperationException($"A project with token '{token}' already exists.", e);
+            }
+        }
+    }
+
+    public ProjectRecord? FindProject(int id) => QueryProjects("WHERE id = $v", id).FirstOrDefault();
+
+    public ProjectRecord? FindProjectByToken(string token) => QueryProjects("WHERE token = $v", token).FirstOrDefault();
+
+    public IReadOnlyList<ProjectRecord> ListProjects() => QueryProjects("ORDER BY id", null);
+
+    public void UpdateWrappedKeys(int projectId, byte[] wrappedPseudonymKey, byte[] wrappedKeyEncryptionKey)
+    {
+        lock (_gate)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = "UPDATE projects SET wrapped_pseudonym_key = $pk, wrapped_kek = $kek WHERE id = $id";
+            command.Parameters.AddWithValue("$pk", wrappedPseudonymKey);
+            command.Parameters.AddWithValue("$kek", wrappedKeyEncryptionKey);
+            command.Parameters.AddWithValue("$id", projectId);
+            command.ExecuteNonQuery();
+        }
+    }
+
+    public void CreateServiceAccount(string username, byte[] secretHash, int projectId)
+    {
+        lock (_gate)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = "INSERT INTO service_accounts (username, secret_hash, project_id, created_at) VALUES ($u, $s, $p, $c)";
+            command.Parameters.AddWithValue("$u", username);
+            command.Parameters.AddWithValue("$s", secretHash);
+            command.Parameters.AddWithValue("$p", projectId);
+            command.Parameters.AddWithValue("$c", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+            try
+            {
+                command.ExecuteNonQuery();
+            }
+            catch (SqliteException e) when (e.SqliteErrorCode == 19)
+            {
+                throw new InvalidOperationException($"Service account '{username}' already exists, or project {projectId} does not.", e);
+            }
+        }
+    }
+
+    public ServiceAccountRecord? FindServiceAccount(string username)
+    {
+        lock (_gate)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = "SELECT username, secret_hash, project_id, created_at FROM service_accounts WHERE username = $u";
+            command.Parameters.AddWithValue("$u", username);
+            using var reader = command.ExecuteReader();
+            if (!reader.Read()) return null;
+            return new ServiceAccountRecord(reader.GetString(0), (byte[])reader[1], reader.GetInt32(2), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)));
+        }
+    }
+
+    public string? GetSetting(string name)
+    {
+        lock (_gate)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = "SELECT value FROM settings WHERE name = $n";
+            command.Parameters.AddWithValue("$n", name);
+            return command.ExecuteScalar() as string;
+        }
+    }
+
+    public void SetSetting(string name, string value)
+    {
+        lock (_gate)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = "INSERT INTO settings (name, value) VALUES ($n, $v) ON CONFLICT(name) DO UPDATE SET value = excluded.value";
+            command.Parameters.AddWithValue("$n", name);
+            command.Parameters.AddWithValue("$v", value);
+            command.ExecuteNonQuery();
+        }
+    }
+
+    public void Dispose() => _connection.Dispose();
+
+    private List<ProjectRecord> QueryProjects(string clause, object? value)
+    {
+        lock (_gate)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = "SELECT id, name, token, secret_hash, wrapped_pseudonym_key, wrapped_kek, created_at FROM projects " + clause;
+            if (value is not null) command.Parameters.AddWithValue("$v", value);
+            using var reader = command.ExecuteReader();
+            var result = new List<ProjectRecord>();
+            while (reader.Read())
+            {
+                result.Add(new ProjectRecord(reader.GetInt32(0), reader.GetString(1), reader.GetString(2), (byte[])reader[3], (byte[])reader[4], (byte[])reader[5],
+                    DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6))));
+            }
+            return result;
+        }
+    }
+
+    private void Execute(string sql)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+}
