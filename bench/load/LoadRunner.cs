@@ -1,0 +1,160 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+
+namespace Veil.Load;
+
+/// <summary>
+/// Sends a <see cref="RequestPlan"/> over a fixed number of connections, one request in flight per connection.
+/// With a target rate the schedule is open-loop: request i is due at start + (events before it) / rate, and its
+/// latency counts from that due time, so a server that stalls is charged for the requests that queued behind
+/// the stall (no coordinated omission).
+/// </summary>
+internal sealed class LoadRunner(RequestPlan plan, HttpClient client, int connections, double eventsPerSecond)
+{
+    private long _next = -1;
+    private int _poolExhausted;
+
+    /// <summary>Which requests were acknowledged in full (for the acked-ids file).</summary>
+    public bool[] Acked { get; } = new bool[plan.Requests.Length];
+
+    public bool PoolExhausted => Volatile.Read(ref _poolExhausted) != 0;
+
+    /// <summary>
+    /// Sends until <paramref name="duration"/> is over (or the prepared requests run out), then waits for the replies
+    /// in flight. A second call (after a warm-up) carries on with the next prepared request.
+    /// </summary>
+    public async Task<TimeSpan> RunAsync(LoadStats stats, TimeSpan duration, CancellationToken cancellationToken)
+    {
+        var start = Stopwatch.GetTimestamp();
+        var end = start + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        var nextIndex = Interlocked.Read(ref _next) + 1;
+        var baseEvent = nextIndex < plan.Requests.Length ? plan.Requests[nextIndex].FirstEvent : 0;
+        var workers = new Task[connections];
+        for (var i = 0; i < connections; i++) workers[i] = Task.Run(() => WorkerAsync(stats, start, end, baseEvent, cancellationToken), CancellationToken.None);
+        await Task.WhenAll(workers);
+        return Stopwatch.GetElapsedTime(start);
+    }
+
+    private async Task WorkerAsync(LoadStats stats, long start, long end, int baseEvent, CancellationToken cancellationToken)
+    {
+        var requests = plan.Requests;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var index = Interlocked.Increment(ref _next);
+            if (index >= requests.Length)
+            {
+                Volatile.Write(ref _poolExhausted, 1);
+                return;
+            }
+            var request = requests[index];
+            long measureFrom;
+            if (eventsPerSecond > 0)
+            {
+                measureFrom = start + (long)((request.FirstEvent - baseEvent) / eventsPerSecond * Stopwatch.Frequency);
+                if (measureFrom >= end) return;
+                await WaitUntilAsync(measureFrom, cancellationToken);
+                // Behind schedule at the end: stop anyway, the run's length is fixed (the backlog shows in latency).
+                if (cancellationToken.IsCancellationRequested || Stopwatch.GetTimestamp() >= end) return;
+            }
+            else
+            {
+                measureFrom = Stopwatch.GetTimestamp();
+                if (measureFrom >= end) return;
+            }
+            stats.Sent(request.EventCount);
+            var (status, acked) = await SendAsync(request, cancellationToken);
+            var ok = acked == request.EventCount && status is "200" or "202";
+            if (ok) Acked[index] = true;
+            stats.Completed(Stopwatch.GetTimestamp() - measureFrom, status, ok, acked);
+        }
+    }
+
+    private async Task<(string Status, int Acked)> SendAsync(PreparedRequest prepared, CancellationToken cancellationToken)
+    {
+        using var message = new HttpRequestMessage(plan.Method, prepared.Uri) { Version = HttpVersion.Version11 };
+        if (plan.Authorization is not null) message.Headers.TryAddWithoutValidation("Authorization", plan.Authorization);
+        if (prepared.Body is not null)
+        {
+            message.Content = new ByteArrayContent(prepared.Body);
+            message.Content.Headers.TryAddWithoutValidation("Content-Type", plan.ContentType);
+        }
+        try
+        {
+            using var response = await client.SendAsync(message, HttpCompletionOption.ResponseContentRead, cancellationToken);
+            var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+            var code = (int)response.StatusCode;
+            var acked = AckedEvents(code, body, prepared.EventCount);
+            return (code == 200 && acked < prepared.EventCount ? "200-rejected" : code.ToString(System.Globalization.CultureInfo.InvariantCulture), acked);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return ("timeout", 0);
+        }
+        catch (OperationCanceledException)
+        {
+            return ("cancelled", 0);
+        }
+        catch (HttpRequestException e)
+        {
+            return ("error:" + e.HttpRequestError, 0);
+        }
+    }
+
+    /// <summary>How many events the reply says were taken, per the format's reply convention.</summary>
+    private int AckedEvents(int code, byte[] body, int sent)
+    {
+        switch (plan.Format)
+        {
+            case WireFormat.Import or WireFormat.Ndjson or WireFormat.Native:
+                // 200, or 400 = partial success; both name how many records were imported (native answers in /import's shape).
+                if (code is not (200 or 400)) return 0;
+                return ReadNumber(body, "num_records_imported"u8) is { } imported ? (int)imported : code == 200 ? sent : 0;
+            case WireFormat.TrackBatch:
+                return code == 200 && ReadNumber(body, "status"u8) == 1 ? sent : 0;
+            case WireFormat.TrackGet:
+                return code == 200 && body.AsSpan().SequenceEqual("1"u8) ? sent : 0;
+            default:
+                return 0;
+        }
+    }
+
+    private static long? ReadNumber(byte[] body, ReadOnlySpan<byte> property)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(body);
+            while (reader.Read())
+            {
+                if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1 && reader.ValueTextEquals(property))
+                {
+                    reader.Read();
+                    return reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var value) ? value : null;
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // Not JSON: the caller falls back to the status code.
+        }
+        return null;
+    }
+
+    private static async Task WaitUntilAsync(long due, CancellationToken cancellationToken)
+    {
+        // Timer resolution is ~1 ms; sending up to half a millisecond early is harmless, as latency counts from `due`.
+        while (true)
+        {
+            var remaining = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
+            if (remaining.TotalMilliseconds < 0.5) return;
+            try
+            {
+                await Task.Delay(remaining, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+}

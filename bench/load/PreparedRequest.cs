@@ -1,0 +1,8 @@
+namespace Veil.Load;
+
+/// <summary>A request built before timing starts: only the HttpRequestMessage wrapper is made while sending.</summary>
+/// <param name="Uri">Full request address (for track-get it carries the event).</param>
+/// <param name="Body">The body, or null for GET.</param>
+/// <param name="FirstEvent">Index of the request's first event in the generated sequence.</param>
+/// <param name="EventCount">How many events the request carries.</param>
+internal sealed record PreparedRequest(Uri Uri, byte[]? Body, int FirstEvent, int EventCount);

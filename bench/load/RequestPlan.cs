@@ -1,0 +1,93 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+
+namespace Veil.Load;
+
+/// <summary>Every request of a run, pre-built from the generated events, plus what each request needs in common.</summary>
+internal sealed class RequestPlan
+{
+    private RequestPlan(WireFormat format, HttpMethod method, string? contentType, string? authorization, PreparedRequest[] requests)
+    {
+        Format = format;
+        Method = method;
+        ContentType = contentType;
+        Authorization = authorization;
+        Requests = requests;
+    }
+
+    public WireFormat Format { get; }
+    public HttpMethod Method { get; }
+    public string? ContentType { get; }
+    public string? Authorization { get; }
+    public PreparedRequest[] Requests { get; }
+
+    /// <summary>Serialises <paramref name="events"/> into requests of <paramref name="batch"/> events each.</summary>
+    public static RequestPlan Build(WireFormat format, BrowserEvent[] events, int batch, Uri baseUrl, string? token, string? secret)
+    {
+        if (format == WireFormat.TrackGet) batch = 1;
+        var root = baseUrl.ToString().TrimEnd('/');
+        var (method, contentType, authorization, path) = format switch
+        {
+            WireFormat.Import => (HttpMethod.Post, "application/json", Basic(secret), "/import?strict=1"),
+            WireFormat.Ndjson => (HttpMethod.Post, "application/x-ndjson", Basic(secret), "/import?strict=1"),
+            WireFormat.Native => (HttpMethod.Post, "application/x-ndjson", "Bearer " + Require(token, "--token"), "/api/events"),
+            WireFormat.TrackBatch => (HttpMethod.Post, "application/x-www-form-urlencoded", (string?)null, "/track/?verbose=1&ip=1"),
+            WireFormat.TrackGet => (HttpMethod.Get, (string?)null, (string?)null, "/track?ip=0&verbose=0&data="),
+            _ => throw new ArgumentOutOfRangeException(nameof(format)),
+        };
+        var bodyToken = format is WireFormat.TrackBatch or WireFormat.TrackGet ? Require(token, "--token") : null;
+        var requests = new PreparedRequest[(events.Length + batch - 1) / batch];
+        var fixedUri = new Uri(root + path);
+        Parallel.For(0, requests.Length, () => new ArrayBufferWriter<byte>(1 << 20), (i, _, buffer) =>
+        {
+            var first = i * batch;
+            var count = Math.Min(batch, events.Length - first);
+            buffer.ResetWrittenCount();
+            using (var writer = new Utf8JsonWriter(buffer))
+            {
+                WriteEvents(writer, buffer, format, events.AsSpan(first, count), bodyToken);
+            }
+            requests[i] = format switch
+            {
+                WireFormat.TrackGet => new PreparedRequest(new Uri(root + path + Uri.EscapeDataString(Convert.ToBase64String(buffer.WrittenSpan))), null, first, count),
+                WireFormat.TrackBatch => new PreparedRequest(fixedUri, Encoding.ASCII.GetBytes("data=" + Uri.EscapeDataString(Convert.ToBase64String(buffer.WrittenSpan))), first, count),
+                _ => new PreparedRequest(fixedUri, buffer.WrittenSpan.ToArray(), first, count),
+            };
+            return buffer;
+        }, _ => { });
+        return new RequestPlan(format, method, contentType, authorization, requests);
+    }
+
+    private static void WriteEvents(Utf8JsonWriter writer, ArrayBufferWriter<byte> buffer, WireFormat format, ReadOnlySpan<BrowserEvent> events, string? token)
+    {
+        var timeInSeconds = format == WireFormat.TrackBatch;
+        switch (format)
+        {
+            case WireFormat.TrackGet:
+                EventJson.Write(writer, events[0], timeInSeconds, token);
+                break;
+            case WireFormat.Ndjson or WireFormat.Native:
+                foreach (var e in events)
+                {
+                    EventJson.Write(writer, e, timeInSeconds, token);
+                    writer.Flush();
+                    buffer.Write("\n"u8);
+                    writer.Reset(buffer);
+                }
+                break;
+            default:
+                writer.WriteStartArray();
+                foreach (var e in events) EventJson.Write(writer, e, timeInSeconds, token);
+                writer.WriteEndArray();
+                break;
+        }
+        writer.Flush();
+    }
+
+    // Mixpanel's legacy secret auth: the secret as username, empty password.
+    private static string Basic(string? secret) => "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(Require(secret, "--secret") + ":"));
+
+    private static string Require(string? value, string option) =>
+        string.IsNullOrEmpty(value) ? throw new ArgumentException($"This format needs {option}.") : value;
+}

@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# Whole-server ingestion benchmark: builds Release, starts `veil serve` on a fresh data directory and a free
+# loopback port, drives every ingestion wire format with bench/load, runs the DuckDB appender baseline on as
+# many events, and writes bench/results/ingest-<date>.json plus a Markdown table on stdout.
+#
+# Usage: bench/run-ingest.sh [SECONDS_PER_RUN] [WARMUP_SECONDS]      (defaults 20 and 3)
+# Env:   VEIL_BENCH_RUNS="import:8 import:32 ..."   override the list of format:connections runs
+#        VEIL_BENCH_COUNTERS=1                      also record dotnet-counters (needs dotnet-counters on PATH)
+# Traffic goes to 127.0.0.1 only; every run is bounded by its duration.
+set -euo pipefail
+
+DURATION="${1:-20}"
+WARMUP="${2:-3}"
+RUNS="${VEIL_BENCH_RUNS:-import:8 import:32 ndjson:8 native:8 track-batch:8 track-get:8}"
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+STAMP="$(date -u +%Y-%m-%d-%H%M)"
+RESULT="$ROOT/bench/results/ingest-$STAMP.json"
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/veil-bench.XXXXXX")"
+SERVER_PID=""
+SAMPLER_PID=""
+COUNTERS_PID=""
+
+stop_pid() { # pid, seconds to wait after SIGTERM before SIGKILL
+    local pid="$1" wait_s="$2"
+    [ -n "$pid" ] || return 0
+    kill -0 "$pid" 2>/dev/null || return 0
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq $((wait_s * 10))); do
+        kill -0 "$pid" 2>/dev/null || return 0
+        sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+    local status=$?
+    stop_pid "$COUNTERS_PID" 5
+    stop_pid "$SAMPLER_PID" 2
+    stop_pid "$SERVER_PID" 15
+    wait 2>/dev/null || true
+    if [ "$status" -ne 0 ] && [ -f "$WORK/server.log" ]; then
+        echo "--- last lines of the server log ---" >&2
+        tail -n 40 "$WORK/server.log" >&2 || true
+    fi
+    rm -rf "$WORK"
+    exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+log() { echo "run-ingest: $*" >&2; }
+
+log "building (Release)"
+dotnet build src/Veil -c Release -nologo -v q -clp:ErrorsOnly
+dotnet build bench/load -c Release -nologo -v q -clp:ErrorsOnly
+VEIL=(dotnet "$ROOT/src/Veil/bin/Release/net10.0/linux-x64/veil.dll")
+LOAD=(dotnet "$ROOT/bench/load/bin/Release/net10.0/linux-x64/veil-load.dll")
+
+KEY="$WORK/master.key"
+DATA="$WORK/data"
+CERTS="$WORK/tls"
+"${VEIL[@]}" keys generate --out "$KEY" >/dev/null
+PROJECT_JSON="$("${VEIL[@]}" project create bench --data "$DATA" --key-file "$KEY" --json)"
+json_field() { sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p" <<<"$PROJECT_JSON"; }
+TOKEN="$(json_field token)"
+SECRET="$(json_field secret)"
+[ -n "$TOKEN" ] && [ -n "$SECRET" ] || { log "could not read token/secret from: $PROJECT_JSON"; exit 1; }
+
+# A free port: nothing answers a connect on it (bash's /dev/tcp, no extra tools).
+PORT=""
+for _ in $(seq 50); do
+    candidate=$((20000 + RANDOM % 40000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then PORT="$candidate"; break; fi
+done
+[ -n "$PORT" ] || { log "no free port found"; exit 1; }
+URL="https://127.0.0.1:$PORT"
+
+log "starting veil serve on $URL (data in $WORK)"
+"${VEIL[@]}" serve --data "$DATA" --key-file "$KEY" --urls "$URL" --cert-dir "$CERTS" --quiet >"$WORK/server.log" 2>&1 &
+SERVER_PID=$!
+CA="$CERTS/veil-selfsigned.crt"
+for _ in $(seq 300); do
+    kill -0 "$SERVER_PID" 2>/dev/null || { log "server exited during start-up"; exit 1; }
+    if [ -f "$CA" ] && (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then break; fi
+    sleep 0.1
+done
+[ -f "$CA" ] || { log "server did not come up within 30 s"; exit 1; }
+
+# Server RSS once a second for the whole session ("memory stays flat").
+(
+    while kill -0 "$SERVER_PID" 2>/dev/null; do
+        rss="$(awk '/^VmRSS:/ {print $2}' "/proc/$SERVER_PID/status" 2>/dev/null || true)"
+        [ -n "$rss" ] && echo "$(date +%s) $rss"
+        sleep 1
+    done
+) >"$WORK/rss.txt" &
+SAMPLER_PID=$!
+
+if [ "${VEIL_BENCH_COUNTERS:-0}" = "1" ] && command -v dotnet-counters >/dev/null; then
+    dotnet-counters collect -p "$SERVER_PID" --refresh-interval 1 --format csv -o "$WORK/counters.csv" \
+        --counters System.Runtime,Microsoft.AspNetCore.Hosting,System.Net.Security >/dev/null 2>&1 &
+    COUNTERS_PID=$!
+fi
+
+RESULTS=()
+seed=0
+for run in $RUNS; do
+    format="${run%%:*}"
+    connections="${run##*:}"
+    seed=$((seed + 1))
+    out="$WORK/run-$seed-$format-$connections.json"
+    log "run $seed: $format, $connections connections, ${DURATION}s (+${WARMUP}s warm-up)"
+    "${LOAD[@]}" --url "$URL" --ca "$CA" --token "$TOKEN" --secret "$SECRET" \
+        --format "$format" --connections "$connections" --duration "${DURATION}s" --warmup "${WARMUP}s" \
+        --seed "$seed" --label "$format-$connections" --server-pid "$SERVER_PID" --out "$out" </dev/null >/dev/null \
+        || log "run $seed ended with an error (kept in the results)"
+    [ -f "$out" ] && RESULTS+=("$out")
+done
+[ "${#RESULTS[@]}" -gt 0 ] || { log "no run produced a result"; exit 1; }
+
+log "stopping the server"
+stop_pid "$COUNTERS_PID" 5
+COUNTERS_PID=""
+stop_pid "$SERVER_PID" 30
+SERVER_PID=""
+wait "$SAMPLER_PID" 2>/dev/null || true
+SAMPLER_PID=""
+
+# The baseline appends as many events as the largest run acknowledged, with the server stopped (same machine, no contention).
+events="$(grep -h '"events_acked"' "${RESULTS[@]}" | tr -dc '0-9\n' | sort -n | tail -n 1)"
+[ "${events:-0}" -gt 0 ] || events=1000000
+log "baseline: DuckDB appender, $events events"
+"${LOAD[@]}" baseline --events "$events" --seed 1 --db "$WORK/baseline.duckdb" --out "$WORK/baseline.json" >/dev/null
+
+mkdir -p "$ROOT/bench/results"
+[ -f "$WORK/counters.csv" ] && cp "$WORK/counters.csv" "${RESULT%.json}-counters.csv"
+"${LOAD[@]}" report --out "$RESULT" --baseline "$WORK/baseline.json" --rss "$WORK/rss.txt" \
+    --command "bench/run-ingest.sh $DURATION $WARMUP (runs: $RUNS; commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown))" \
+    "${RESULTS[@]}"
+log "results written to ${RESULT#"$ROOT"/}"
