@@ -283,6 +283,32 @@ public sealed class DuckDbEventStoreTests : IDisposable
         };
     }
 
+    [Theory]
+    [InlineData("not json {")]
+    [InlineData("{\"a\":1} {\"b\":2}")]
+    [InlineData("")]
+    [InlineData("{\"a\":")]
+    public void Malformed_properties_are_kept_as_a_string_so_json_queries_still_work(string properties)
+    {
+        var bad = Event(Project, insertId: "bad");
+        bad.PropertiesJson = properties;
+        var good = Event(Project, insertId: "good");
+        good.PropertiesJson = """{"plan":"pro"}""";
+        using var store = DuckDbEventStore.Open(_dir.StoreFile);
+        Assert.Equal(new StoreApplyResult(2, 0, 0), store.Apply(At(1, Batch(bad, good))));
+        using var connection = store.OpenReader();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT json_extract_string(properties, '$."$veil_invalid_json"'), json_extract_string(properties, '$.plan')
+            FROM events ORDER BY insert_id
+            """;
+        using var reader = command.ExecuteReader();
+        Assert.True(reader.Read());
+        Assert.Equal(properties, reader.GetString(0));
+        Assert.True(reader.Read());
+        Assert.Equal("pro", reader.GetString(1));
+    }
+
     [Fact]
     public void The_checkpoint_threshold_option_reaches_duckdb()
     {

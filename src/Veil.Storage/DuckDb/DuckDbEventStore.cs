@@ -247,7 +247,7 @@ public sealed class DuckDbEventStore : IEventStore
                 .AppendValue(e.Url)
                 .AppendValue(e.ReferrerHost)
                 .AppendValue(e.Screen)
-                .AppendValue(e.PropertiesJson)
+                .AppendValue(JsonColumn.EnsureValid(e.PropertiesJson))
                 .AppendValue((DateTime?)ingestedAt)
                 .EndRow();
         }
@@ -273,7 +273,7 @@ public sealed class DuckDbEventStore : IEventStore
                     .AppendValue(u.GroupKey)
                     .AppendValue((Guid?)u.Subject.ToGuid())
                     .AppendValue(u.Operation)
-                    .AppendValue(u.ValueJson)
+                    .AppendValue(JsonColumn.EnsureValid(u.ValueJson))
                     .AppendValue((DateTime?)time)
                     .AppendValue((bool?)u.IgnoreTime)
                     .AppendValue((DateTime?)ingestedAt)
