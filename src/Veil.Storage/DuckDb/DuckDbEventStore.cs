@@ -1,0 +1,333 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using DuckDB.NET.Data;
+using Veil.Core.Events;
+using Veil.Core.Privacy;
+using Veil.Storage.Dedup;
+
+namespace Veil.Storage.DuckDb;
+
+/// <summary>
+/// The embedded event store: one DuckDB file, written by one writer through the appender, read concurrently
+/// through short-lived connections to the same database instance.
+/// </summary>
+/// <remarks>
+/// Each <see cref="Apply"/> runs in one explicit transaction: appender rows for events and profile updates
+/// and the <c>wal_state</c> update commit together or not at all (the DuckDB appender writes into the
+/// connection's open transaction), so after a crash <see cref="AppliedLsn"/> and the data agree.
+/// </remarks>
+public sealed class DuckDbEventStore : IEventStore
+{
+    // DuckDB.NET shares one database instance per file inside a process, so a second store on the same file
+    // would not hit DuckDB's file lock; this registry refuses it instead.
+    private static readonly ConcurrentDictionary<string, byte> OpenFiles = new(StringComparer.Ordinal);
+
+    private readonly string _path;
+    private readonly string _connectionString;
+    private readonly DuckDBConnection _writer;
+    private readonly DedupIndex _dedup;
+    private readonly Lock _writeLock = new();
+    private readonly List<(StoredEvent Event, ulong Key)> _accepted = [];
+    private long _appliedLsn;
+    private volatile bool _disposed;
+
+    private DuckDbEventStore(string path, string connectionString, DuckDBConnection writer, DuckDbEventStoreOptions options)
+    {
+        _path = path;
+        _connectionString = connectionString;
+        _writer = writer;
+        _dedup = new DedupIndex(LoadDayKeys, options.MaxDedupDays, options.MaxDedupKeys);
+        _appliedLsn = ReadAppliedLsn(writer);
+    }
+
+    /// <inheritdoc />
+    public long AppliedLsn => Volatile.Read(ref _appliedLsn);
+
+    /// <summary>Test hook called at named points inside <see cref="Apply"/>, to simulate a crash there.</summary>
+    internal Action<string>? FaultPoint { get; set; }
+
+    /// <summary>The dedup index, exposed for tests.</summary>
+    internal DedupIndex Dedup => _dedup;
+
+    /// <summary>Opens (creating if missing) the store file at <paramref name="path"/> and brings its schema up to date.</summary>
+    /// <exception cref="StoreInUseException">Another process, or another store in this process, holds the file.</exception>
+    public static DuckDbEventStore Open(string path, DuckDbEventStoreOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        options ??= new DuckDbEventStoreOptions();
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.CheckpointThresholdBytes, 1L << 20, nameof(options));
+        var fullPath = Path.GetFullPath(path);
+        if (!OpenFiles.TryAdd(fullPath, 0))
+        {
+            throw new StoreInUseException($"The event store {fullPath} is already open in this process.");
+        }
+        DuckDBConnection? writer = null;
+        try
+        {
+            if (Path.GetDirectoryName(fullPath) is { } directory) Directory.CreateDirectory(directory);
+            var builder = new DuckDBConnectionStringBuilder { DataSource = fullPath };
+            // Passed to DuckDB as a configuration option when it opens the file.
+            builder["checkpoint_threshold"] = string.Create(CultureInfo.InvariantCulture, $"{options.CheckpointThresholdBytes}B");
+            var connectionString = builder.ConnectionString;
+            writer = new DuckDBConnection(connectionString);
+            try
+            {
+                writer.Open();
+            }
+            catch (DuckDBException e) when (e.Message.Contains("Could not set lock", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new StoreInUseException(
+                    $"The data directory is in use by another Veil process: cannot lock the event store {fullPath}. Stop the other process first.", e);
+            }
+            DuckDbSchema.Migrate(writer);
+            return new DuckDbEventStore(fullPath, connectionString, writer, options);
+        }
+        catch
+        {
+            writer?.Dispose();
+            OpenFiles.TryRemove(fullPath, out _);
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public StoreApplyResult Apply(IReadOnlyList<(long Lsn, IngestBatch Batch)> batches)
+    {
+        ArgumentNullException.ThrowIfNull(batches);
+        lock (_writeLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (batches.Count == 0) return default;
+            var lastLsn = ValidateLsns(batches, _appliedLsn);
+            long duplicates = 0;
+            long profileUpdates = 0;
+            try
+            {
+                foreach (var (_, batch) in batches)
+                {
+                    foreach (var e in batch.Events)
+                    {
+                        var key = DedupKey.Compute(e);
+                        if (_dedup.TryAdd(e.ProjectId, DedupKey.DayOf(e.TimeMs), key)) _accepted.Add((e, key));
+                        else duplicates++;
+                    }
+                }
+                using (var transaction = _writer.BeginTransaction())
+                {
+                    if (_accepted.Count > 0) AppendEvents();
+                    FaultPoint?.Invoke("events-appended");
+                    profileUpdates = AppendProfileUpdates(batches);
+                    SetAppliedLsn(lastLsn);
+                    FaultPoint?.Invoke("before-commit");
+                    transaction.Commit();
+                }
+                _dedup.Commit();
+                Volatile.Write(ref _appliedLsn, lastLsn);
+                return new StoreApplyResult(_accepted.Count, duplicates, profileUpdates);
+            }
+            catch
+            {
+                // Nothing was committed: the keys just added to the index are not in the file.
+                _dedup.Abort();
+                throw;
+            }
+            finally
+            {
+                _accepted.Clear();
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<DailyEventCount> CountEventsPerDay(int projectId, DateOnly from, DateOnly to, string? eventName = null)
+    {
+        using var connection = OpenReader();
+        using var command = connection.CreateCommand();
+        command.CommandText = eventName is null
+            ? """
+              SELECT CAST(time AS DATE) AS day, count(*) AS events FROM events
+              WHERE project_id = $project AND time >= $from AND time < $to
+              GROUP BY day ORDER BY day
+              """
+            : """
+              SELECT CAST(time AS DATE) AS day, count(*) AS events FROM events
+              WHERE project_id = $project AND time >= $from AND time < $to AND event = $event
+              GROUP BY day ORDER BY day
+              """;
+        command.Parameters.Add(new DuckDBParameter("project", projectId));
+        command.Parameters.Add(new DuckDBParameter("from", DayStart(from)));
+        command.Parameters.Add(new DuckDBParameter("to", DayEnd(to)));
+        if (eventName is not null) command.Parameters.Add(new DuckDBParameter("event", eventName));
+        using var reader = command.ExecuteReader();
+        var days = new List<DailyEventCount>();
+        while (reader.Read())
+        {
+            days.Add(new DailyEventCount(reader.GetFieldValue<DateOnly>(0), reader.GetInt64(1)));
+        }
+        return days;
+    }
+
+    /// <inheritdoc />
+    public long CountEvents(int projectId)
+    {
+        using var connection = OpenReader();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM events WHERE project_id = $project";
+        command.Parameters.Add(new DuckDBParameter("project", projectId));
+        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Closes the writer connection; DuckDB checkpoints when the last connection to the file closes.</summary>
+    public void Dispose()
+    {
+        lock (_writeLock)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            _writer.Dispose();
+            OpenFiles.TryRemove(_path, out _);
+        }
+    }
+
+    /// <summary>A new connection to this store's database for reading; the caller disposes it.</summary>
+    internal DuckDBConnection OpenReader()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var connection = new DuckDBConnection(_connectionString);
+        connection.Open();
+        return connection;
+    }
+
+    private static long ValidateLsns(IReadOnlyList<(long Lsn, IngestBatch Batch)> batches, long appliedLsn)
+    {
+        var previous = appliedLsn;
+        foreach (var (lsn, batch) in batches)
+        {
+            ArgumentNullException.ThrowIfNull(batch, nameof(batches));
+            if (lsn <= previous)
+            {
+                throw new ArgumentException(
+                    $"Batch LSN {lsn} is not above {previous}: batches must be in increasing LSN order and after the applied LSN {appliedLsn}.",
+                    nameof(batches));
+            }
+            previous = lsn;
+        }
+        return previous;
+    }
+
+    private void AppendEvents()
+    {
+        using var appender = _writer.CreateAppender("events");
+        foreach (var (e, key) in _accepted)
+        {
+            // Converted before the row starts so a bad value cannot leave a half-written row.
+            var time = ToTimestamp(e.TimeMs);
+            var ingestedAt = ToTimestamp(e.IngestedAtMs);
+            // Column order is the table's (see DuckDbSchema).
+            appender.CreateRow()
+                .AppendValue((int?)e.ProjectId)
+                .AppendValue(e.Name)
+                .AppendValue((DateTime?)time)
+                .AppendValue(e.InsertId)
+                .AppendValue((ulong?)key)
+                .AppendValue(ToGuid(e.DistinctId))
+                .AppendValue(ToGuid(e.DeviceId))
+                .AppendValue(ToGuid(e.UserId))
+                .AppendValue(ToGuid(e.SessionId))
+                .AppendValue(e.Country)
+                .AppendValue(e.Region)
+                .AppendValue(e.City)
+                .AppendValue(e.Browser)
+                .AppendValue(e.BrowserVersion)
+                .AppendValue(e.Os)
+                .AppendValue(e.OsVersion)
+                .AppendValue(e.DeviceType)
+                .AppendValue(e.Lib)
+                .AppendValue(e.LibVersion)
+                .AppendValue(e.Url)
+                .AppendValue(e.ReferrerHost)
+                .AppendValue(e.Screen)
+                .AppendValue(JsonColumn.EnsureValid(e.PropertiesJson))
+                .AppendValue((DateTime?)ingestedAt)
+                .EndRow();
+        }
+    }
+
+    private long AppendProfileUpdates(IReadOnlyList<(long Lsn, IngestBatch Batch)> batches)
+    {
+        long count = 0;
+        foreach (var (_, batch) in batches) count += batch.ProfileUpdates.Count;
+        if (count == 0) return 0;
+        using var appender = _writer.CreateAppender("profile_updates");
+        foreach (var (lsn, batch) in batches)
+        {
+            var updates = batch.ProfileUpdates;
+            for (var seq = 0; seq < updates.Count; seq++)
+            {
+                var u = updates[seq];
+                var time = ToTimestamp(u.TimeMs);
+                var ingestedAt = ToTimestamp(u.IngestedAtMs);
+                appender.CreateRow()
+                    .AppendValue((int?)u.ProjectId)
+                    .AppendValue((sbyte?)u.Kind)
+                    .AppendValue(u.GroupKey)
+                    .AppendValue((Guid?)u.Subject.ToGuid())
+                    .AppendValue(u.Operation)
+                    .AppendValue(JsonColumn.EnsureValid(u.ValueJson))
+                    .AppendValue((DateTime?)time)
+                    .AppendValue((bool?)u.IgnoreTime)
+                    .AppendValue((DateTime?)ingestedAt)
+                    // lsn and seq keep the arrival order, which profile operations depend on.
+                    .AppendValue((long?)lsn)
+                    .AppendValue((int?)seq)
+                    .EndRow();
+            }
+        }
+        return count;
+    }
+
+    private void SetAppliedLsn(long lsn)
+    {
+        using var command = _writer.CreateCommand();
+        command.CommandText = "UPDATE wal_state SET applied_lsn = $lsn";
+        command.Parameters.Add(new DuckDBParameter("lsn", lsn));
+        command.ExecuteNonQuery();
+    }
+
+    private static long ReadAppliedLsn(DuckDBConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT applied_lsn FROM wal_state";
+        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+
+    // Runs on the writer connection, before the apply's transaction begins.
+    private IEnumerable<ulong> LoadDayKeys(int projectId, DateOnly day)
+    {
+        using var command = _writer.CreateCommand();
+        command.CommandText = "SELECT dedup_key FROM events WHERE project_id = $project AND time >= $from AND time < $to";
+        command.Parameters.Add(new DuckDBParameter("project", projectId));
+        command.Parameters.Add(new DuckDBParameter("from", DayStart(day)));
+        command.Parameters.Add(new DuckDBParameter("to", DayEnd(day)));
+        using var reader = command.ExecuteReader();
+        while (reader.Read()) yield return reader.GetFieldValue<ulong>(0);
+    }
+
+    private static DateTime ToTimestamp(long unixMs)
+    {
+        if (unixMs < -DateTime.UnixEpoch.Ticks / TimeSpan.TicksPerMillisecond
+            || unixMs > (DateTime.MaxValue.Ticks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerMillisecond)
+        {
+            throw new ArgumentOutOfRangeException(nameof(unixMs), unixMs, "Time is outside years 1–9999 and cannot be stored.");
+        }
+        return DateTime.UnixEpoch.AddTicks(unixMs * TimeSpan.TicksPerMillisecond);
+    }
+
+    private static Guid? ToGuid(Pseudonym? pseudonym) => pseudonym?.ToGuid();
+
+    private static DateTime DayStart(DateOnly day) => day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+
+    // Exclusive end of a day; the last representable instant for the last day.
+    private static DateTime DayEnd(DateOnly day) =>
+        day == DateOnly.MaxValue ? DateTime.MaxValue : day.AddDays(1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+}

@@ -1,0 +1,21 @@
+namespace Veil.Storage.DuckDb;
+
+/// <summary>Tuning for <see cref="DuckDbEventStore"/>.</summary>
+public sealed record DuckDbEventStoreOptions
+{
+    /// <summary>
+    /// How many (project, UTC day) key sets the in-memory dedup index keeps. Older days are evicted and
+    /// reloaded from the file if an event for them arrives again, so this bounds memory, not correctness.
+    /// </summary>
+    public int MaxDedupDays { get; init; } = 200;
+
+    /// <summary>Upper bound on dedup keys held in memory over all days (roughly 8–16 bytes each).</summary>
+    public long MaxDedupKeys { get; init; } = 16_000_000;
+
+    /// <summary>
+    /// DuckDB's own write-ahead log size that triggers an automatic checkpoint. DuckDB's default (16 MiB)
+    /// checkpoints every few applies of ~10k events, each rewriting the table's last, partly filled row group;
+    /// 128 MiB roughly halves commit cost for such applies at the price of a longer DuckDB log replay after a crash.
+    /// </summary>
+    public long CheckpointThresholdBytes { get; init; } = 128L * 1024 * 1024;
+}

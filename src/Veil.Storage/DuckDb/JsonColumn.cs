@@ -1,0 +1,57 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+
+namespace Veil.Storage.DuckDb;
+
+/// <summary>
+/// Keeps the JSON columns parseable. DuckDB's appender stores any text in a JSON column, and one malformed
+/// value would make every later <c>json_extract</c> over it fail; rejecting it instead would block the WAL.
+/// </summary>
+internal static class JsonColumn
+{
+    /// <summary>Key under which a malformed value is kept, as a JSON string.</summary>
+    public const string InvalidKey = "$veil_invalid_json";
+
+    private const int StackLimit = 1024;
+    private static readonly JsonReaderOptions Options = new() { MaxDepth = 256 };
+
+    /// <summary><paramref name="json"/> itself if it is one well-formed JSON value, else it wrapped as a string.</summary>
+    public static string EnsureValid(string json) => IsValid(json) ? json : Wrap(json);
+
+    public static bool IsValid(string json)
+    {
+        var max = Encoding.UTF8.GetMaxByteCount(json.Length);
+        byte[]? rented = null;
+        var buffer = max <= StackLimit ? stackalloc byte[StackLimit] : (rented = ArrayPool<byte>.Shared.Rent(max));
+        try
+        {
+            var length = Encoding.UTF8.GetBytes(json, buffer);
+            var reader = new Utf8JsonReader(buffer[..length], Options);
+            if (!reader.Read()) return false;
+            reader.Skip();
+            // A second value or trailing garbage throws here (multiple values are not allowed).
+            return !reader.Read();
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+        finally
+        {
+            if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    private static string Wrap(string json)
+    {
+        var output = new ArrayBufferWriter<byte>(json.Length + 32);
+        using (var writer = new Utf8JsonWriter(output))
+        {
+            writer.WriteStartObject();
+            writer.WriteString(InvalidKey, json);
+            writer.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(output.WrittenSpan);
+    }
+}

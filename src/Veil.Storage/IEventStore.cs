@@ -1,0 +1,33 @@
+using Veil.Core.Events;
+
+namespace Veil.Storage;
+
+/// <summary>
+/// The event store behind the write-ahead log. One writer thread applies decoded WAL batches in LSN order;
+/// queries may run concurrently from other threads.
+/// </summary>
+public interface IEventStore : IDisposable
+{
+    /// <summary>
+    /// Highest WAL LSN whose batch is fully applied (0 if none). Persisted in the store in the same
+    /// transaction as the data, so after a crash the host replays exactly the batches after it.
+    /// </summary>
+    long AppliedLsn { get; }
+
+    /// <summary>
+    /// Applies batches (in LSN order, all with LSN &gt; <see cref="AppliedLsn"/>) atomically: events deduplicated
+    /// and appended, profile updates appended, <see cref="AppliedLsn"/> set to the last LSN.
+    /// </summary>
+    /// <returns>Counts of events stored, duplicates skipped and profile updates stored.</returns>
+    /// <exception cref="ArgumentException">The LSNs are not increasing or not above <see cref="AppliedLsn"/>.</exception>
+    StoreApplyResult Apply(IReadOnlyList<(long Lsn, IngestBatch Batch)> batches);
+
+    /// <summary>
+    /// Events per UTC day for a project, optionally of one event name, over the date range
+    /// [<paramref name="from"/>, <paramref name="to"/>] inclusive. Days without events are left out; days ascend.
+    /// </summary>
+    IReadOnlyList<DailyEventCount> CountEventsPerDay(int projectId, DateOnly from, DateOnly to, string? eventName = null);
+
+    /// <summary>Number of events stored for a project.</summary>
+    long CountEvents(int projectId);
+}

@@ -1,0 +1,8 @@
+namespace Veil.Storage;
+
+/// <summary>What one <see cref="IEventStore.Apply"/> call wrote.</summary>
+/// <param name="EventsStored">Events appended.</param>
+/// <param name="DuplicatesSkipped">Events dropped because an event with the same dedup key was already stored
+/// (or came earlier in the same call).</param>
+/// <param name="ProfileUpdatesStored">Profile updates appended.</param>
+public readonly record struct StoreApplyResult(long EventsStored, long DuplicatesSkipped, long ProfileUpdatesStored);

@@ -1,0 +1,23 @@
+using Veil.Storage.DuckDb;
+
+namespace Veil.Storage.Tests;
+
+public sealed class JsonColumnTests
+{
+    [Theory]
+    [InlineData("{}")]
+    [InlineData("[\"plan\"]")]
+    [InlineData(" {\"a\":{\"b\":[1,2.5,null,true]},\"ü\":\"€\"} ")]
+    [InlineData("\"just a string\"")]
+    [InlineData("42")]
+    public void Well_formed_json_passes_through_unchanged(string json) =>
+        Assert.Same(json, JsonColumn.EnsureValid(json));
+
+    [Fact]
+    public void Long_values_are_checked_too()
+    {
+        var json = "{\"k\":\"" + new string('x', 10_000) + "\"}";
+        Assert.Same(json, JsonColumn.EnsureValid(json));
+        Assert.StartsWith("{\"$veil_invalid_json\":", JsonColumn.EnsureValid(json[..^1]), StringComparison.Ordinal);
+    }
+}
