@@ -52,7 +52,7 @@ internal static class ProgressDisplay
 
     private static IRenderable Render(string title, StatsSnapshot s, double rate, TimeSpan elapsed, TimeSpan duration)
     {
-        var table = new Table().Border(TableBorder.Rounded).Title(Markup.Escape(title)).AddColumn("").AddColumn(new TableColumn("").RightAligned());
+        var table = new Table().Border(TableBorder.Rounded).HideHeaders().Title(Markup.Escape(title)).AddColumn("").AddColumn(new TableColumn("").RightAligned());
         var overall = elapsed.TotalSeconds > 0 ? s.EventsAcked / elapsed.TotalSeconds : 0;
         table.AddRow("elapsed", $"{elapsed.TotalSeconds:F0} / {duration.TotalSeconds:F0} s");
         table.AddRow("events acked", s.EventsAcked.ToString("N0", CultureInfo.InvariantCulture));

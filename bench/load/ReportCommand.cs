@@ -53,7 +53,7 @@ internal static class ReportCommand
             var notOk = r.StatusCounts.Where(kv => kv.Key is not ("200" or "202")).Sum(kv => kv.Value);
             var l = r.LatencyMs;
             text.AppendLine(string.Create(inv,
-                $"| {r.Label} | {r.Connections} | {r.Batch} | {r.EventsAcked:N0} | **{r.EventsPerS:N0}** | {r.RequestsPerS:N0} | {l?.P50:F1} | {l?.P99:F1} | {l?.Max:F1} | {notOk:N0} | {(r.Server is null ? "" : $"{r.Server.CpuPercent:F0}%")} | {(baseline is > 0 ? $"{r.EventsPerS / baseline.Value:P1}" : "")} |"));
+                $"| {r.Label} | {r.Connections} | {r.Batch} | {r.EventsAcked:N0} | **{r.EventsPerS:N0}** | {r.RequestsPerS:N0} | {l?.P50:F1} | {l?.P99:F1} | {l?.Max:F1} | {notOk:N0} | {(r.Server is null ? "" : $"{r.Server.CpuPercent:F0}%")} | {(baseline is > 0 ? $"{100 * r.EventsPerS / baseline.Value:F1}%" : "")} |"));
         }
         if (report.Baseline is { } bl)
         {
