@@ -85,6 +85,12 @@ public static class MixpanelEndpoints
             var unknownTokens = 0;
             foreach (var e in events.Events)
             {
+                if (e.Properties.TryGetProperty("$ignore", out var ignore) && ignore.ValueKind == JsonValueKind.True)
+                {
+                    // Mixpanel's reserved `$ignore: true` drops the event; it still counts as accepted.
+                    events.Skipped++;
+                    continue;
+                }
                 var project = authenticated ?? (e.Token is null ? null : projects.FindByToken(e.Token));
                 if (project is null)
                 {
