@@ -1,1 +1,3 @@
-return 0;
+using Veil.Cli;
+
+return await VeilCli.RunAsync(args);

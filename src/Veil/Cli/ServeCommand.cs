@@ -1,0 +1,82 @@
+using System.CommandLine;
+using System.Net;
+using Veil.Hosting;
+
+namespace Veil.Cli;
+
+/// <summary>`veil serve`: the server.</summary>
+internal static class ServeCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("serve", "Run the Veil server: ingestion endpoints (Mixpanel-compatible and native) and the read API.");
+        var data = CommonOptions.Data();
+        var keyFile = CommonOptions.KeyFile();
+        var server = new ServerOptionSet(command);
+        command.Options.Add(data);
+        command.Options.Add(keyFile);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var dataDirectory = Path.GetFullPath(parse.GetValue(data)!);
+            Directory.CreateDirectory(dataDirectory);
+            var options = server.Build(parse, dataDirectory, MasterKeySource.Resolve(parse.GetValue(keyFile), dataDirectory));
+            await using var running = await VeilServer.StartAsync(options, cancellationToken);
+            running.PrintBanner(Console.Out);
+            await running.WaitForShutdownAsync(cancellationToken);
+            return 0;
+        });
+        return command;
+    }
+}
+
+/// <summary>The listening and TLS options shared by `serve` and `demo`.</summary>
+internal sealed class ServerOptionSet
+{
+    private readonly Option<string[]> _urls = new("--urls")
+    {
+        Description = "Listen addresses, e.g. https://127.0.0.1:8443 (several allowed). http:// needs --http.",
+        AllowMultipleArgumentsPerToken = true,
+    };
+    private readonly Option<bool> _http = new("--http") { Description = "Allow plain-HTTP listeners (only behind a TLS-terminating proxy)." };
+    private readonly Option<string?> _cert = new("--cert") { Description = "PEM certificate to serve (default: a generated self-signed one)." };
+    private readonly Option<string?> _certKey = new("--cert-key") { Description = "PEM private key of --cert." };
+    private readonly Option<string?> _certDir = new("--cert-dir") { Description = "Where to keep the generated self-signed certificate (default: ~/.config/veil/tls)." };
+    private readonly Option<string[]> _trustedProxy = new("--trusted-proxy") { Description = "Address of a reverse proxy whose X-Forwarded-For is trusted (repeatable)." };
+    private readonly Option<bool> _quiet = new("--quiet") { Description = "Log warnings and errors only." };
+
+    public ServerOptionSet(Command command, string defaultUrl = "https://127.0.0.1:8443")
+    {
+        _urls.DefaultValueFactory = _ => [defaultUrl];
+        command.Options.Add(_urls);
+        command.Options.Add(_http);
+        command.Options.Add(_cert);
+        command.Options.Add(_certKey);
+        command.Options.Add(_certDir);
+        command.Options.Add(_trustedProxy);
+        command.Options.Add(_quiet);
+    }
+
+    public VeilServerOptions Build(ParseResult parse, string dataDirectory, Core.Privacy.MasterKey masterKey)
+    {
+        var urls = (parse.GetValue(_urls) ?? []).SelectMany(u => u.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray();
+        var proxies = new List<IPAddress>();
+        foreach (var text in parse.GetValue(_trustedProxy) ?? [])
+        {
+            if (!IPAddress.TryParse(text, out var address)) throw new StartupException($"--trusted-proxy {text} is not an IP address.");
+            proxies.Add(address);
+        }
+        var certDir = parse.GetValue(_certDir);
+        return new VeilServerOptions
+        {
+            DataDirectory = dataDirectory,
+            MasterKey = masterKey,
+            Urls = urls,
+            AllowHttp = parse.GetValue(_http),
+            CertificatePath = parse.GetValue(_cert),
+            CertificateKeyPath = parse.GetValue(_certKey),
+            CertificateDirectory = certDir is null ? Path.Combine(VeilPaths.ConfigDirectory(), "tls") : Path.GetFullPath(certDir),
+            TrustedProxies = proxies,
+            Quiet = parse.GetValue(_quiet),
+        };
+    }
+}

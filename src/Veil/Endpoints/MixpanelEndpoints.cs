@@ -1,0 +1,177 @@
+using System.Text.Json;
+using Veil.Core.Events;
+using Veil.Core.Privacy;
+using Veil.Ingest.Wire;
+using Veil.Ingestion;
+using Veil.Projects;
+
+namespace Veil.Endpoints;
+
+/// <summary>
+/// Mixpanel's ingestion API as the official SDKs use it: <c>/track</c>, <c>/import</c>, <c>/engage</c>, <c>/groups</c>
+/// (with and without the browser SDK's trailing slash, GET and POST), plus minimal <c>/decide</c>, <c>/flags</c>, <c>/settings</c>.
+/// </summary>
+public static class MixpanelEndpoints
+{
+    private static readonly WireLimits Limits = WireLimits.Default;
+
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        foreach (var (path, endpoint) in new[]
+        {
+            ("/track", MixpanelEndpoint.Track), ("/import", MixpanelEndpoint.Import),
+            ("/engage", MixpanelEndpoint.Engage), ("/groups", MixpanelEndpoint.Groups),
+        })
+        {
+            // Routing matches the browser SDK's trailing-slash form (/track/) too.
+            app.MapMethods(path, ["GET", "POST"], (RequestDelegate)(context => HandleAsync(context, endpoint, nativeToken: null)));
+        }
+        app.MapMethods("/decide", ["GET", "POST"], () => Results.Json(new { config = new { enable_collect_everything = false }, notifications = Array.Empty<object>(), feature_flags = Array.Empty<object>() }));
+        app.MapMethods("/flags", ["GET", "POST"], () => Results.Json(new { flags = new { } }));
+        app.MapGet("/settings", () => Results.Json(new { sdk_config = new { config = new { } } }));
+    }
+
+    /// <summary>Decode, validate, authenticate, minimise, make durable, answer. <paramref name="nativeToken"/> is set for Veil's own endpoint.</summary>
+    internal static async Task HandleAsync(HttpContext context, MixpanelEndpoint endpoint, string? nativeToken)
+    {
+        var services = context.RequestServices;
+        var nowMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        // Read one byte past the limit so the decoder can tell "too large" (413) from "exactly at the limit".
+        var body = await RequestBodies.ReadAsync(context.Request, Limits.MaxBodyBytes + 1L, context.RequestAborted);
+        var request = new WireRequest(context.Request.Method, context.Request.Path.Value ?? "", context.Request.QueryString.Value ?? "",
+            context.Request.ContentType, context.Request.Headers.ContentEncoding.ToString() is { Length: > 0 } ce ? ce : null,
+            body ?? new byte[Limits.MaxBodyBytes + 1L]);
+        using var decoded = MixpanelWire.Decode(endpoint, request, Limits);
+        if (!decoded.Succeeded)
+        {
+            await WriteAsync(context, MixpanelResponses.ForDecodeFailure(decoded));
+            return;
+        }
+        var flags = nativeToken is null ? decoded.Flags : decoded.Flags with { Strict = true };
+        var requestContext = new RequestContext
+        {
+            ClientAddress = flags.IpOverride ?? context.Connection.RemoteIpAddress,
+            GeolocateFromRequest = flags.Ip || flags.IpOverride is not null,
+            NowMs = nowMs,
+        };
+        var projects = services.GetRequiredService<ProjectDirectory>();
+        var batch = new IngestBatch();
+        MixpanelResponse response;
+        if (endpoint is MixpanelEndpoint.Track or MixpanelEndpoint.Import)
+        {
+            var events = MixpanelEventValidator.ValidateAll(decoded, nowMs, Limits);
+            ProjectContext? authenticated = null;
+            if (nativeToken is not null)
+            {
+                authenticated = projects.FindByToken(nativeToken);
+                if (authenticated is null)
+                {
+                    await WriteAsync(context, MixpanelResponses.Unauthorized(endpoint, flags, decoded.Carrier), "unknown project token");
+                    return;
+                }
+            }
+            else if (endpoint == MixpanelEndpoint.Import)
+            {
+                var auth = ProjectAuthenticator.Authenticate(context, projects, (int?)flags.ProjectId, allowToken: true);
+                if (auth.Project is null)
+                {
+                    await WriteAsync(context, MixpanelResponses.Unauthorized(endpoint, flags, decoded.Carrier), auth.Failure);
+                    return;
+                }
+                authenticated = auth.Project;
+            }
+            var minimiser = services.GetRequiredService<EventMinimiser>();
+            var kept = new List<MixpanelEvent>(events.Events.Count);
+            var unknownTokens = 0;
+            foreach (var e in events.Events)
+            {
+                if (e.Properties.TryGetProperty("$ignore", out var ignore) && ignore.ValueKind == JsonValueKind.True)
+                {
+                    // Mixpanel's reserved `$ignore: true` drops the event; it still counts as accepted.
+                    events.Skipped++;
+                    continue;
+                }
+                var project = authenticated ?? (e.Token is null ? null : projects.FindByToken(e.Token));
+                if (project is null)
+                {
+                    unknownTokens++;
+                    events.Errors.Add(new ItemError(e.Index, e.InsertId, "properties.token", $"unknown project token \"{Truncate(e.Token)}\"; create a project with `veil project create` and use its token"));
+                    continue;
+                }
+                kept.Add(e);
+                batch.Events.Add(minimiser.Minimise(new EventInput(e.Name, e.Properties, e.TimeMs, e.InsertId, e.DistinctId), project.Privacy, requestContext));
+            }
+            if (unknownTokens > 0 && kept.Count == 0 && events.Skipped == 0 && unknownTokens == events.Errors.Count)
+            {
+                await WriteAsync(context, MixpanelResponses.ForRequestError(endpoint, flags, decoded.Carrier, 401,
+                    "unknown project token: no project has this token; create one with `veil project create` and use its token"));
+                return;
+            }
+            events.Errors.Sort((a, b) => a.Index.CompareTo(b.Index));
+            events.Events.Clear();
+            events.Events.AddRange(kept);
+            response = MixpanelResponses.ForOutcome(endpoint, flags, decoded.Carrier, events.Events.Count, events.Skipped, events.Errors);
+        }
+        else
+        {
+            var operations = MixpanelProfileValidator.ValidateAll(decoded, Limits);
+            var accepted = 0;
+            var unknownTokens = 0;
+            foreach (var op in operations.Operations)
+            {
+                var project = projects.FindByToken(op.Token);
+                if (project is null)
+                {
+                    unknownTokens++;
+                    operations.Errors.Add(new ItemError(op.Index, null, "$token", $"unknown project token \"{Truncate(op.Token)}\""));
+                    continue;
+                }
+                var kind = endpoint == MixpanelEndpoint.Groups ? ProfileKind.Group : ProfileKind.User;
+                var subject = kind == ProfileKind.Group ? op.GroupId! : op.DistinctId!;
+                batch.ProfileUpdates.Add(ProfileMinimiser.Minimise(
+                    new ProfileInput(kind, op.GroupKey, subject, op.Operation, op.Value, op.TimeMs ?? nowMs, op.IgnoreTime), project.Privacy, requestContext));
+                accepted++;
+            }
+            if (unknownTokens > 0 && accepted == 0 && unknownTokens == operations.Errors.Count)
+            {
+                await WriteAsync(context, MixpanelResponses.ForRequestError(endpoint, flags, decoded.Carrier, 401, "unknown project token: no project has this token"));
+                return;
+            }
+            operations.Errors.Sort((a, b) => a.Index.CompareTo(b.Index));
+            response = MixpanelResponses.ForOutcome(endpoint, flags, decoded.Carrier, accepted, 0, operations.Errors);
+        }
+
+        var outcome = await services.GetRequiredService<IngestionService>().AcceptAsync(batch, context.RequestAborted);
+        if (outcome != IngestOutcome.Durable)
+        {
+            var (retryAfter, message) = outcome == IngestOutcome.Overloaded
+                ? ("1", "Veil is busy writing earlier events; nothing from this request was stored. Retry after 1 s.")
+                : ("5", "Veil cannot write to its log right now (disk full?); nothing from this request was stored. Retry later.");
+            context.Response.Headers.RetryAfter = retryAfter;
+            await WriteAsync(context, MixpanelResponses.ForRequestError(endpoint, flags, decoded.Carrier, 503, message));
+            return;
+        }
+        await WriteAsync(context, response);
+    }
+
+    private static async Task WriteAsync(HttpContext context, MixpanelResponse response, string? reason = null)
+    {
+        context.Response.StatusCode = response.StatusCode;
+        context.Response.ContentType = response.ContentType;
+        if (response.StatusCode >= 400 && (reason ?? response.Error) is { } why)
+        {
+            // The plain `0` body cannot say why; a header can, for developers looking at the network tab.
+            context.Response.Headers["X-Veil-Error"] = HeaderSafe(why);
+        }
+        context.Response.ContentLength = response.Body.Length;
+        await context.Response.Body.WriteAsync(response.Body);
+    }
+
+    private static string HeaderSafe(string text)
+    {
+        var chars = text.Where(c => c is >= ' ' and <= '~').Take(300).ToArray();
+        return new string(chars);
+    }
+
+    private static string Truncate(string? text) => text is null ? "" : text.Length <= 40 ? text : text[..40] + "…";
+}

@@ -1,0 +1,69 @@
+using System.Globalization;
+using System.Text.Json;
+using Veil.Hosting;
+using Veil.Projects;
+using Veil.Storage;
+
+namespace Veil.Endpoints;
+
+/// <summary>The read API available until the query engine lands: events per day, authenticated like Mixpanel's query API.</summary>
+public static class ReadEndpoints
+{
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/projects/{id:int}/events/count", CountAsync);
+    }
+
+    private static async Task CountAsync(HttpContext context, int id, ProjectDirectory projects, IEventStore store)
+    {
+        var auth = ProjectAuthenticator.Authenticate(context, projects, id, allowToken: false);
+        if (auth.Project is null)
+        {
+            context.Response.Headers.WWWAuthenticate = "Basic realm=\"veil\"";
+            await Problems.Write(context, 401, "Unauthorized", auth.Failure!);
+            return;
+        }
+        var query = context.Request.Query;
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        if (!TryDate(query["from"], today.AddDays(-30), out var from) || !TryDate(query["to"], today, out var to))
+        {
+            await Problems.Write(context, 400, "Bad date", "`from` and `to` must be dates as YYYY-MM-DD.");
+            return;
+        }
+        if (to < from)
+        {
+            await Problems.Write(context, 400, "Bad date range", $"`to` ({to:yyyy-MM-dd}) is before `from` ({from:yyyy-MM-dd}).");
+            return;
+        }
+        var eventName = query["event"].ToString();
+        var days = store.CountEventsPerDay(id, from, to, eventName.Length == 0 ? null : eventName);
+        context.Response.ContentType = "application/json";
+        await using var writer = new Utf8JsonWriter(context.Response.Body);
+        writer.WriteStartObject();
+        writer.WriteNumber("project", id);
+        writer.WriteString("from", from.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        writer.WriteString("to", to.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        if (eventName.Length > 0) writer.WriteString("event", eventName);
+        writer.WriteNumber("total", days.Sum(d => d.Count));
+        writer.WriteStartArray("days");
+        foreach (var day in days)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("date", day.Day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+            writer.WriteNumber("count", day.Count);
+            writer.WriteEndObject();
+        }
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+
+    private static bool TryDate(string? text, DateOnly fallback, out DateOnly date)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            date = fallback;
+            return true;
+        }
+        return DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out date);
+    }
+}

@@ -1,0 +1,23 @@
+using System.Buffers;
+
+namespace Veil.Endpoints;
+
+/// <summary>Reads request bodies raw, with a limit, so oversized bodies get a clear 413 instead of a form-parser error.</summary>
+public static class RequestBodies
+{
+    /// <summary>The whole body, or null when it is larger than <paramref name="maxBytes"/>.</summary>
+    public static async Task<ReadOnlyMemory<byte>?> ReadAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength is { } declared && declared > maxBytes) return null;
+        var buffer = new ArrayBufferWriter<byte>((int)Math.Min(request.ContentLength ?? 4096, maxBytes) + 1);
+        while (true)
+        {
+            var memory = buffer.GetMemory(8192);
+            var read = await request.Body.ReadAsync(memory, cancellationToken);
+            if (read == 0) break;
+            buffer.Advance(read);
+            if (buffer.WrittenCount > maxBytes) return null;
+        }
+        return buffer.WrittenMemory;
+    }
+}

@@ -1,0 +1,212 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.HttpOverrides;
+using Veil.Core.Privacy;
+using Veil.Endpoints;
+using Veil.Ingest.Wal;
+using Veil.Ingestion;
+using Veil.Projects;
+using Veil.Storage;
+using Veil.Storage.DuckDb;
+using Veil.Storage.Metadata;
+using Veil.Storage.Sqlite;
+
+namespace Veil.Hosting;
+
+/// <summary>A running Veil server: Kestrel, the WAL, the store writer and the stores, wired together.</summary>
+public sealed class VeilServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private VeilServer(WebApplication app, VeilServerOptions options, string? certificatePath, string? certificateFingerprint)
+    {
+        _app = app;
+        Options = options;
+        CertificatePath = certificatePath;
+        CertificateFingerprint = certificateFingerprint;
+    }
+
+    public VeilServerOptions Options { get; }
+    public string? CertificatePath { get; }
+    public string? CertificateFingerprint { get; }
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>The addresses Kestrel actually listens on (ports resolved when 0 was asked for).</summary>
+    public IReadOnlyList<string> Addresses =>
+        _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
+
+    public ProjectDirectory Projects => _app.Services.GetRequiredService<ProjectDirectory>();
+
+    /// <summary>Opens the stores, recovers the WAL, and starts listening.</summary>
+    public static async Task<VeilServer> StartAsync(VeilServerOptions options, CancellationToken cancellationToken = default)
+    {
+        foreach (var url in options.Urls)
+        {
+            if (url.StartsWith("http://", StringComparison.OrdinalIgnoreCase) && !options.AllowHttp)
+            {
+                throw new StartupException($"{url} is plain HTTP. Veil serves HTTPS by default; pass --http only when a TLS-terminating proxy sits in front.");
+            }
+        }
+        Directory.CreateDirectory(options.DataDirectory);
+        if (!options.Urls.Any(u => u.StartsWith("https://", StringComparison.OrdinalIgnoreCase)) && options.Urls.Count == 0)
+        {
+            throw new StartupException("No listen address: pass --urls https://127.0.0.1:8443.");
+        }
+
+        X509Certificate2? certificate = null;
+        string? certificatePath = null;
+        if (options.Urls.Any(u => u.StartsWith("https://", StringComparison.OrdinalIgnoreCase)))
+        {
+            if (MasterKeySource.IsInside(options.CertificateDirectory, options.DataDirectory))
+            {
+                throw new StartupException("The certificate directory is inside the data directory; keep the TLS key elsewhere (--cert-dir).");
+            }
+            (certificate, certificatePath, _) = TlsCertificates.Load(options.CertificatePath, options.CertificateKeyPath, options.CertificateDirectory);
+        }
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss ";
+        });
+        builder.Logging.SetMinimumLevel(options.Quiet ? LogLevel.Warning : LogLevel.Information);
+        // Request logs carry URLs, and the Node SDK puts whole events (base64) in GET query strings: never log them.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            // Single events arrive as GET URLs with base64 JSON, longer than Kestrel's 8 KB default request line.
+            kestrel.Limits.MaxRequestLineSize = 2 * 1024 * 1024;
+            kestrel.Limits.MaxRequestHeadersTotalSize = 2 * 1024 * 1024 + 64 * 1024;
+            kestrel.Limits.MaxRequestBufferSize = 4 * 1024 * 1024;
+            // Body limits are enforced by the handlers, which answer 413 with Mixpanel's reason.
+            kestrel.Limits.MaxRequestBodySize = null;
+            kestrel.Limits.MinRequestBodyDataRate = new Microsoft.AspNetCore.Server.Kestrel.Core.MinDataRate(240, TimeSpan.FromSeconds(10));
+            kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(15);
+            foreach (var url in options.Urls)
+            {
+                var uri = new Uri(url);
+                var https = uri.Scheme == Uri.UriSchemeHttps;
+                void Configure(Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions listen)
+                {
+                    if (https) listen.UseHttps(certificate!);
+                }
+                if (uri.Host is "localhost") kestrel.ListenLocalhost(uri.Port, Configure);
+                else if (uri.Host is "*" or "+" or "0.0.0.0") kestrel.ListenAnyIP(uri.Port, Configure);
+                else if (IPAddress.TryParse(uri.Host.Trim('[', ']'), out var address)) kestrel.Listen(address, uri.Port, Configure);
+                else throw new StartupException($"Cannot listen on {url}: use an IP address, localhost or 0.0.0.0.");
+            }
+        });
+
+        var metadata = SqliteMetadataStore.Open(VeilPaths.MetadataFile(options.DataDirectory));
+        ProjectDirectory projects;
+        try
+        {
+            projects = new ProjectDirectory(metadata, options.MasterKey);
+        }
+        catch
+        {
+            metadata.Dispose();
+            throw;
+        }
+        IEventStore store;
+        WriteAheadLog wal;
+        try
+        {
+            store = DuckDbEventStore.Open(VeilPaths.EventsFile(options.DataDirectory));
+        }
+        catch (StoreInUseException e)
+        {
+            metadata.Dispose();
+            throw new StartupException(e.Message);
+        }
+        try
+        {
+            wal = WriteAheadLog.Open(new WalOptions
+            {
+                Directory = VeilPaths.WalDirectory(options.DataDirectory),
+                MaxUncheckpointedBytes = options.MaxUncheckpointedWalBytes,
+            });
+        }
+        catch
+        {
+            store.Dispose();
+            metadata.Dispose();
+            throw;
+        }
+
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton<IMetadataStore>(metadata);
+        builder.Services.AddSingleton(projects);
+        builder.Services.AddSingleton<IEventStore>(store);
+        builder.Services.AddSingleton(wal);
+        builder.Services.AddSingleton<IGeoLocator>(NoGeoLocator.Instance);
+        builder.Services.AddSingleton<EventMinimiser>();
+        builder.Services.AddSingleton<IngestionService>();
+        builder.Services.AddSingleton<StoreWriter>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<StoreWriter>());
+        builder.Services.Configure<ForwardedHeadersOptions>(o =>
+        {
+            o.ForwardedHeaders = ForwardedHeaders.XForwardedFor;
+            o.KnownProxies.Clear();
+            o.KnownIPNetworks.Clear();
+            foreach (var proxy in options.TrustedProxies) o.KnownProxies.Add(proxy);
+        });
+        builder.Services.AddProblemDetails();
+
+        var app = builder.Build();
+        if (wal.Recovery.Truncated)
+        {
+            app.Logger.LogWarning("WAL recovery truncated a torn tail: {Bytes} bytes in {Segment} at offset {Offset} ({Reason}); every acknowledged record before it is intact.",
+                wal.Recovery.BytesTruncated, wal.Recovery.TruncatedSegment, wal.Recovery.TruncatedAtOffset, wal.Recovery.Reason);
+        }
+        if (wal.DurableLsn > store.AppliedLsn)
+        {
+            app.Logger.LogInformation("Replaying WAL records {From}..{To} into the store.", store.AppliedLsn + 1, wal.DurableLsn);
+        }
+        if (options.TrustedProxies.Count > 0) app.UseForwardedHeaders();
+        app.UseMiddleware<ErrorBoundary>();
+        app.UseMiddleware<CorsForSdks>();
+        app.UseRouting();
+        MixpanelEndpoints.Map(app);
+        NativeEndpoints.Map(app);
+        ReadEndpoints.Map(app);
+        app.MapGet("/healthz", () => Results.Text("ok"));
+
+        await app.StartAsync(cancellationToken);
+        return new VeilServer(app, options, certificatePath, certificate is null ? null : TlsCertificates.Fingerprint(certificate));
+    }
+
+    /// <summary>Tells the operator where to send events and how to trust the certificate.</summary>
+    public void PrintBanner(TextWriter output)
+    {
+        output.WriteLine("Veil is running.");
+        foreach (var address in Addresses) output.WriteLine($"  listening:   {address}");
+        output.WriteLine($"  data:        {Options.DataDirectory}");
+        if (CertificatePath is not null)
+        {
+            output.WriteLine($"  certificate: {CertificatePath}");
+            output.WriteLine($"  sha-256:     {CertificateFingerprint}");
+            output.WriteLine($"  trust it:    NODE_EXTRA_CA_CERTS={CertificatePath} node app.js   |   curl --cacert {CertificatePath} …");
+        }
+    }
+
+    public Task WaitForShutdownAsync(CancellationToken cancellationToken) => _app.WaitForShutdownAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        // Stop Kestrel and the store writer first, then close the WAL and the stores they used.
+        await _app.StopAsync();
+        var services = _app.Services;
+        await services.GetRequiredService<WriteAheadLog>().DisposeAsync();
+        services.GetRequiredService<IEventStore>().Dispose();
+        services.GetRequiredService<IMetadataStore>().Dispose();
+        await _app.DisposeAsync();
+    }
+}

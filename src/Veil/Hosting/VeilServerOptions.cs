@@ -1,0 +1,23 @@
+using Veil.Core.Privacy;
+
+namespace Veil.Hosting;
+
+/// <summary>Everything `veil serve` needs, resolved from the command line before the server starts.</summary>
+public sealed class VeilServerOptions
+{
+    public required string DataDirectory { get; init; }
+    public required MasterKey MasterKey { get; init; }
+    /// <summary>Listen addresses, e.g. <c>https://127.0.0.1:8443</c>.</summary>
+    public IReadOnlyList<string> Urls { get; init; } = ["https://127.0.0.1:8443"];
+    /// <summary>Plain HTTP listeners are refused unless the operator asks for them (e.g. behind a TLS-terminating proxy).</summary>
+    public bool AllowHttp { get; init; }
+    public string? CertificatePath { get; init; }
+    public string? CertificateKeyPath { get; init; }
+    /// <summary>Where a generated self-signed certificate is kept (outside the data directory).</summary>
+    public string CertificateDirectory { get; init; } = Path.Combine(VeilPaths.ConfigDirectory(), "tls");
+    /// <summary>Addresses of reverse proxies whose <c>X-Forwarded-For</c> is believed.</summary>
+    public IReadOnlyList<System.Net.IPAddress> TrustedProxies { get; init; } = [];
+    /// <summary>WAL bytes not yet in the store before new requests get 503.</summary>
+    public long MaxUncheckpointedWalBytes { get; init; } = 512L * 1024 * 1024;
+    public bool Quiet { get; init; }
+}

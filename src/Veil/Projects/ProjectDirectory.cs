@@ -1,0 +1,107 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using Veil.Core.Privacy;
+using Veil.Hosting;
+using Veil.Storage.Metadata;
+
+namespace Veil.Projects;
+
+/// <summary>
+/// Creates projects and finds them by token, id or credential. Keys are generated here, wrapped by the master key
+/// before they are stored, and unwrapped only into memory.
+/// </summary>
+public sealed class ProjectDirectory
+{
+    private const string FingerprintSetting = "master_key_fingerprint";
+    private readonly IMetadataStore _metadata;
+    private readonly MasterKey _masterKey;
+    private readonly ConcurrentDictionary<string, ProjectContext?> _byToken = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<int, ProjectContext?> _byId = new();
+
+    public ProjectDirectory(IMetadataStore metadata, MasterKey masterKey)
+    {
+        _metadata = metadata;
+        _masterKey = masterKey;
+        var fingerprint = masterKey.Fingerprint();
+        var stored = metadata.GetSetting(FingerprintSetting);
+        if (stored is null) metadata.SetSetting(FingerprintSetting, fingerprint);
+        else if (stored != fingerprint)
+        {
+            // Fail loudly: writing with another key would make new pseudonyms that match nothing already stored.
+            throw new StartupException($"The master key (fingerprint {fingerprint}) is not the one this data directory was created with " +
+                $"(fingerprint {stored}). Use the original key file or VEIL_MASTER_KEY.");
+        }
+    }
+
+    /// <summary>Creates a project with fresh keys. Returns it with its secret, which is shown once and stored only as a hash.</summary>
+    public (ProjectContext Project, string Secret) Create(string name, string? token = null)
+    {
+        if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException("A project needs a name.");
+        token ??= Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        if (token.Length is < 8 or > 128 || token.Any(c => !char.IsAsciiLetterOrDigit(c) && c is not '-' and not '_'))
+        {
+            throw new ArgumentException("A token is 8–128 characters of letters, digits, '-' or '_'.");
+        }
+        var secret = Base64Url(RandomNumberGenerator.GetBytes(32));
+        var pseudonymKey = RandomNumberGenerator.GetBytes(32);
+        var kek = RandomNumberGenerator.GetBytes(32);
+        var record = _metadata.CreateProject(name, token, HashSecret(secret),
+            _masterKey.Wrap(pseudonymKey, Context("pseudonym", token)),
+            _masterKey.Wrap(kek, Context("kek", token)));
+        CryptographicOperations.ZeroMemory(kek);
+        return (Unwrap(record), secret);
+    }
+
+    public ProjectContext? FindByToken(string token) =>
+        _byToken.GetOrAdd(token, t => _metadata.FindProjectByToken(t) is { } r ? Unwrap(r) : null)
+        ?? Forget(_byToken, token);
+
+    public ProjectContext? FindById(int id) =>
+        _byId.GetOrAdd(id, i => _metadata.FindProject(i) is { } r ? Unwrap(r) : null)
+        ?? Forget(_byId, id);
+
+    public IReadOnlyList<ProjectRecord> List() => _metadata.ListProjects();
+
+    /// <summary>Whether <paramref name="secret"/> is the project's API secret.</summary>
+    public static bool SecretMatches(ProjectRecord project, string secret) =>
+        CryptographicOperations.FixedTimeEquals(project.SecretHash, HashSecret(secret));
+
+    /// <summary>Creates a service account for a project (a stand-in until accounts land); returns its secret.</summary>
+    public string CreateServiceAccount(int projectId, string username)
+    {
+        var secret = Base64Url(RandomNumberGenerator.GetBytes(32));
+        _metadata.CreateServiceAccount(username, HashSecret(secret), projectId);
+        return secret;
+    }
+
+    /// <summary>The project a service account may act on, if <paramref name="secret"/> is its secret.</summary>
+    public ProjectContext? AuthenticateServiceAccount(string username, string secret)
+    {
+        var account = _metadata.FindServiceAccount(username);
+        if (account is null || !CryptographicOperations.FixedTimeEquals(account.SecretHash, HashSecret(secret))) return null;
+        return FindById(account.ProjectId);
+    }
+
+    /// <summary>Secrets are 256 random bits, so one SHA-256 is enough to store them safely.</summary>
+    public static byte[] HashSecret(string secret) => SHA256.HashData(Encoding.UTF8.GetBytes(secret));
+
+    private ProjectContext Unwrap(ProjectRecord record)
+    {
+        var key = _masterKey.Unwrap(record.WrappedPseudonymKey, Context("pseudonym", record.Token));
+        var privacy = new ProjectPrivacy(record.Id, new PseudonymKey(key));
+        CryptographicOperations.ZeroMemory(key);
+        return new ProjectContext(record, privacy);
+    }
+
+    // Not-found results are not cached, so a project created by another process is found on the next request.
+    private static ProjectContext? Forget<TKey>(ConcurrentDictionary<TKey, ProjectContext?> cache, TKey key) where TKey : notnull
+    {
+        cache.TryRemove(key, out _);
+        return null;
+    }
+
+    private static byte[] Context(string purpose, string token) => Encoding.UTF8.GetBytes($"veil/{purpose}/{token}");
+
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}

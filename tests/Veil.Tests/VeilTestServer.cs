@@ -1,0 +1,74 @@
+using System.Security.Cryptography.X509Certificates;
+using Veil.Core.Privacy;
+using Veil.Hosting;
+using Veil.Ingestion;
+using Veil.Storage;
+
+namespace Veil.Tests;
+
+/// <summary>
+/// A real Veil server in this test process: real Kestrel on a free loopback port over HTTPS, real WAL, DuckDB and
+/// SQLite files in a temp directory. Each test class gets its own.
+/// </summary>
+public sealed class VeilTestServer : IAsyncDisposable
+{
+    private VeilTestServer(VeilServer server, string root)
+    {
+        Server = server;
+        Root = root;
+    }
+
+    public VeilServer Server { get; }
+    public string Root { get; }
+    public string DataDirectory => Server.Options.DataDirectory;
+    public string BaseUrl => Server.Addresses.First().TrimEnd('/');
+    public string CertificatePath => Server.CertificatePath!;
+
+    public static async Task<VeilTestServer> StartAsync(long? maxUncheckpointedWalBytes = null)
+    {
+        var root = Path.Combine(Path.GetTempPath(), "veil-it-" + Guid.NewGuid().ToString("N")[..12]);
+        var options = new VeilServerOptions
+        {
+            DataDirectory = Path.Combine(root, "data"),
+            MasterKey = MasterKey.Parse(MasterKey.GenerateText()),
+            Urls = ["https://127.0.0.1:0"],
+            CertificateDirectory = Path.Combine(root, "tls"),
+            Quiet = true,
+            MaxUncheckpointedWalBytes = maxUncheckpointedWalBytes ?? 512L * 1024 * 1024,
+        };
+        return new VeilTestServer(await VeilServer.StartAsync(options), root);
+    }
+
+    /// <summary>Creates a project; returns (id, token, secret).</summary>
+    public (int Id, string Token, string Secret) CreateProject(string name = "test", string? token = null)
+    {
+        var (project, secret) = Server.Projects.Create(name, token);
+        return (project.Id, project.Record.Token, secret);
+    }
+
+    /// <summary>An HttpClient that trusts exactly this server's certificate.</summary>
+    public HttpClient CreateClient()
+    {
+        var expected = X509Certificate2.CreateFromPem(File.ReadAllText(CertificatePath));
+        var handler = new SocketsHttpHandler();
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, cert, _, _) => cert is not null && expected.RawData.AsSpan().SequenceEqual(cert.GetRawCertData());
+        return new HttpClient(handler) { BaseAddress = new Uri(BaseUrl), Timeout = TimeSpan.FromSeconds(60) };
+    }
+
+    public IEventStore Store => Server.Services.GetRequiredService<IEventStore>();
+
+    /// <summary>Waits until everything acknowledged so far is in the event store.</summary>
+    public Task CaughtUpAsync() => Server.Services.GetRequiredService<StoreWriter>().WaitUntilCaughtUpAsync(new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token);
+
+    public async ValueTask DisposeAsync()
+    {
+        await Server.DisposeAsync();
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
