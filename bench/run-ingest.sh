@@ -53,6 +53,8 @@ trap 'exit 130' INT TERM
 
 log() { echo "run-ingest: $*" >&2; }
 
+LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
+log "load average before the session: $LOAD_BEFORE (others' work on this machine skews the figures)"
 log "building (Release)"
 dotnet build src/Veil -c Release -nologo -v q -clp:ErrorsOnly
 dotnet build bench/load -c Release -nologo -v q -clp:ErrorsOnly
@@ -138,6 +140,7 @@ log "baseline: DuckDB appender, $events events"
 mkdir -p "$ROOT/bench/results"
 [ -f "$WORK/counters.csv" ] && cp "$WORK/counters.csv" "${RESULT%.json}-counters.csv"
 "${LOAD[@]}" report --out "$RESULT" --baseline "$WORK/baseline.json" --rss "$WORK/rss.txt" \
+    --note "Load average (1/5/15 min) before the session: $LOAD_BEFORE." \
     --command "bench/run-ingest.sh $DURATION $WARMUP (runs: $RUNS; commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown))" \
     "${RESULTS[@]}"
 log "results written to ${RESULT#"$ROOT"/}"

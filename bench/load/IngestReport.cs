@@ -5,6 +5,8 @@ internal sealed record IngestReport
 {
     public required DateTimeOffset GeneratedAt { get; init; }
     public string? Command { get; init; }
+    /// <summary>Free-text context from the driver (e.g. how busy the machine was before the session).</summary>
+    public string[]? Notes { get; init; }
     public required MachineInfo Machine { get; init; }
     /// <summary>Server RSS sampled once a second over the whole session (the "memory stays flat" check).</summary>
     public RssSummary? ServerRss { get; init; }

@@ -14,14 +14,16 @@ internal static class ReportCommand
         var baseline = new Option<FileInfo?>("--baseline") { Description = "Result JSON of the baseline run." };
         var rss = new Option<FileInfo?>("--rss") { Description = "Server RSS samples, lines of \"<unix s> <KiB>\"." };
         var commandLine = new Option<string?>("--command") { Description = "The command that produced the results, recorded as is." };
+        var notes = new Option<string[]>("--note") { Description = "A line of context to keep with the results (repeatable)." };
         var output = new Option<FileInfo>("--out") { Description = "Where to write the merged JSON.", Required = true };
-        var command = new Command("report", "Merge results into one JSON file and print a Markdown table.") { runs, baseline, rss, commandLine, output };
+        var command = new Command("report", "Merge results into one JSON file and print a Markdown table.") { runs, baseline, rss, commandLine, notes, output };
         command.SetAction(async (parse, _) =>
         {
             var report = new IngestReport
             {
                 GeneratedAt = DateTimeOffset.UtcNow,
                 Command = parse.GetValue(commandLine),
+                Notes = parse.GetValue(notes) is { Length: > 0 } n ? n : null,
                 Machine = MachineInfo.Current(),
                 ServerRss = parse.GetValue(rss) is { Exists: true } r ? RssSummary.Read(r.FullName) : null,
                 Runs = parse.GetValue(runs)!.Select(Read).ToArray(),
@@ -60,11 +62,13 @@ internal static class ReportCommand
             text.AppendLine(string.Create(inv,
                 $"| baseline (DuckDB appender, 1 thread) | - | - | {bl.EventsAcked:N0} | **{bl.EventsPerS:N0}** | - | - | - | - | - | - | 100% |"));
         }
+        text.AppendLine();
+        text.AppendLine(string.Create(inv, $"Machine: {report.Machine.Processors} cores, {report.Machine.MemoryMb / 1024.0:F0} GiB, {report.Machine.Os}, {report.Machine.Runtime}. Load average (1/5/15 min) after each run: {string.Join("; ", report.Runs.Select(r => $"{r.Label} {r.Machine.LoadAverage}"))}."));
         if (report.ServerRss is { } rss)
         {
-            text.AppendLine();
             text.AppendLine(string.Create(inv, $"Server RSS over the session: min {rss.MinMb:F0} MiB, max {rss.MaxMb:F0} MiB (first {rss.FirstMb:F0}, last {rss.LastMb:F0}; {rss.Samples} samples, 1/s)."));
         }
+        foreach (var note in report.Notes ?? []) text.AppendLine(note);
         return text.ToString();
     }
 }
