@@ -11,7 +11,7 @@ set -euo pipefail
 
 DURATION="${1:-20}"
 WARMUP="${2:-3}"
-RUNS="${VEIL_BENCH_RUNS:-import:8 import:32 ndjson:8 native:8 track-batch:8 track-get:8}"
+RUNS="${VEIL_BENCH_RUNS:-import:8 import:32 ndjson:8 native:8 track-batch:8 track-batch:32 track-get:8 track-get:32}"
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"

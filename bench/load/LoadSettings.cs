@@ -47,7 +47,7 @@ internal sealed record LoadSettings
         var perSecond = Format switch
         {
             WireFormat.TrackGet => 10_000,
-            WireFormat.TrackBatch => 40_000,
+            WireFormat.TrackBatch => 30_000,
             _ => 80_000,
         };
         return (int)Math.Min(4_000_000, perSecond * seconds);
