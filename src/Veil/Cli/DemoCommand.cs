@@ -109,6 +109,7 @@ internal static class DemoCommand
         using var http = new HttpClient(handler) { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromMinutes(2) };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(credentials.Secret + ":")));
         long sent = 0;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         await AnsiConsole.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
             .StartAsync(async progress =>
@@ -142,6 +143,8 @@ internal static class DemoCommand
                 await running.Services.GetRequiredService<StoreWriter>().WaitUntilCaughtUpAsync(cancellationToken);
                 storing.Value = 1;
             });
+        var stored = running.Services.GetRequiredService<Storage.IEventStore>().CountEvents(credentials.ProjectId);
+        Console.WriteLine($"Sent {sent:N0} demo events for {generator.Users:N0} users through /import in {clock.Elapsed.TotalSeconds:N0} s; {stored:N0} are stored.");
     }
 
     private static async Task PostWithRetryAsync(HttpClient http, byte[] body, CancellationToken cancellationToken)

@@ -15,6 +15,10 @@ public static class MixpanelEndpoints
 {
     private static readonly WireLimits Limits = WireLimits.Default;
 
+    // Stands in for a body we stopped reading at the limit: the decoder answers 413 from its length alone, in the
+    // reply shape the request's flags ask for. Shared and never written to.
+    private static readonly Lazy<byte[]> OversizedBody = new(() => new byte[Limits.MaxBodyBytes + 1L]);
+
     public static void Map(IEndpointRouteBuilder app)
     {
         foreach (var (path, endpoint) in new[]
@@ -40,7 +44,7 @@ public static class MixpanelEndpoints
         var body = await RequestBodies.ReadAsync(context.Request, Limits.MaxBodyBytes + 1L, context.RequestAborted);
         var request = new WireRequest(context.Request.Method, context.Request.Path.Value ?? "", context.Request.QueryString.Value ?? "",
             context.Request.ContentType, context.Request.Headers.ContentEncoding.ToString() is { Length: > 0 } ce ? ce : null,
-            body ?? new byte[Limits.MaxBodyBytes + 1L]);
+            body ?? OversizedBody.Value);
         using var decoded = MixpanelWire.Decode(endpoint, request, Limits);
         if (!decoded.Succeeded)
         {

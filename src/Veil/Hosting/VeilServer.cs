@@ -179,7 +179,21 @@ public sealed class VeilServer : IAsyncDisposable
         ReadEndpoints.Map(app);
         app.MapGet("/healthz", () => Results.Text("ok"));
 
-        await app.StartAsync(cancellationToken);
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch (Exception e)
+        {
+            await wal.DisposeAsync();
+            store.Dispose();
+            metadata.Dispose();
+            if (e is IOException { InnerException: Microsoft.AspNetCore.Connections.AddressInUseException })
+            {
+                throw new StartupException($"{e.Message} Is another Veil running? Choose another address with --urls.");
+            }
+            throw;
+        }
         return new VeilServer(app, options, certificatePath, certificate is null ? null : TlsCertificates.Fingerprint(certificate));
     }
 
