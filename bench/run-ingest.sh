@@ -91,11 +91,13 @@ for _ in $(seq 300); do
 done
 [ -f "$CA" ] || { log "server did not come up within 30 s"; exit 1; }
 
-# Server RSS once a second for the whole session ("memory stays flat").
+# Server RSS (KiB) and WAL size (bytes) once a second for the whole session: "memory stays flat", and how far the
+# store writer falls behind the acknowledged events.
 (
     while kill -0 "$SERVER_PID" 2>/dev/null; do
         rss="$(awk '/^VmRSS:/ {print $2}' "/proc/$SERVER_PID/status" 2>/dev/null || true)"
-        [ -n "$rss" ] && echo "$(date +%s) $rss"
+        wal="$(du -sb "$DATA/wal" 2>/dev/null | cut -f1 || true)"
+        [ -n "$rss" ] && echo "$(date +%s) $rss ${wal:-0}"
         sleep 1
     done
 ) >"$WORK/rss.txt" &
@@ -107,7 +109,28 @@ if [ "${VEIL_BENCH_COUNTERS:-0}" = "1" ] && command -v dotnet-counters >/dev/nul
     COUNTERS_PID=$!
 fi
 
+# Seconds until the server has used under 5% CPU for two seconds in a row (its store writer has caught up), at most 120.
+server_ticks() { awk '{print $14 + $15}' "/proc/$SERVER_PID/stat" 2>/dev/null || echo 0; }
+wait_for_idle() {
+    local started previous now quiet=0
+    started="$(date +%s)"
+    previous="$(server_ticks)"
+    while [ $(($(date +%s) - started)) -lt 120 ]; do
+        sleep 1
+        now="$(server_ticks)"
+        if [ $((now - previous)) -le 5 ]; then
+            quiet=$((quiet + 1))
+            [ "$quiet" -ge 2 ] && break
+        else
+            quiet=0
+        fi
+        previous="$now"
+    done
+    echo $(($(date +%s) - started - quiet))
+}
+
 RESULTS=()
+CATCH_UP=()
 seed=0
 for run in $RUNS; do
     format="${run%%:*}"
@@ -120,6 +143,10 @@ for run in $RUNS; do
         --seed "$seed" --label "$format-$connections" --server-pid "$SERVER_PID" --out "$out" </dev/null >/dev/null \
         || log "run $seed ended with an error (kept in the results)"
     [ -f "$out" ] && RESULTS+=("$out")
+    # Let the store writer drain the WAL before the next run, so each run starts from the same state.
+    idle_after="$(wait_for_idle)"
+    log "server idle ${idle_after}s after the run"
+    CATCH_UP+=(--catch-up "$format-$connections=$idle_after")
 done
 [ "${#RESULTS[@]}" -gt 0 ] || { log "no run produced a result"; exit 1; }
 
@@ -140,6 +167,7 @@ log "baseline: DuckDB appender, $events events"
 mkdir -p "$ROOT/bench/results"
 [ -f "$WORK/counters.csv" ] && cp "$WORK/counters.csv" "${RESULT%.json}-counters.csv"
 "${LOAD[@]}" report --out "$RESULT" --baseline "$WORK/baseline.json" --rss "$WORK/rss.txt" \
+    "${CATCH_UP[@]}" \
     --note "Load average (1/5/15 min) before the session: $LOAD_BEFORE." \
     --command "bench/run-ingest.sh $DURATION $WARMUP (runs: $RUNS; commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown))" \
     "${RESULTS[@]}"

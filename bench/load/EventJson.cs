@@ -10,17 +10,18 @@ internal static class EventJson
     /// <param name="e">The event.</param>
     /// <param name="timeInSeconds">The browser sends fractional seconds; /import and the Node SDK send milliseconds.</param>
     /// <param name="token">The project token, which /track reads from the properties; null for authenticated formats.</param>
-    public static void Write(Utf8JsonWriter writer, BrowserEvent e, bool timeInSeconds, string? token)
+    /// <param name="afterInsertId">When given, called right after the insert id is written (to note where it lies).</param>
+    public static void Write(Utf8JsonWriter writer, BrowserEvent e, bool timeInSeconds, string? token, Action? afterInsertId = null)
     {
         writer.WriteStartObject();
         writer.WriteString("event"u8, e.Name);
         writer.WritePropertyName("properties"u8);
-        WriteProperties(writer, e, timeInSeconds, token);
+        WriteProperties(writer, e, timeInSeconds, token, afterInsertId);
         writer.WriteEndObject();
     }
 
     /// <summary>Writes the properties object alone, in mixpanel-browser's order.</summary>
-    public static void WriteProperties(Utf8JsonWriter writer, BrowserEvent e, bool timeInSeconds, string? token)
+    public static void WriteProperties(Utf8JsonWriter writer, BrowserEvent e, bool timeInSeconds, string? token, Action? afterInsertId = null)
     {
         writer.WriteStartObject();
         writer.WriteString("$os"u8, e.Os);
@@ -35,6 +36,7 @@ internal static class EventJson
         writer.WriteString("mp_lib"u8, "web");
         writer.WriteString("$lib_version"u8, "2.83.0");
         writer.WriteString("$insert_id"u8, e.InsertId);
+        afterInsertId?.Invoke();
         if (timeInSeconds) writer.WriteNumber("time"u8, e.TimeMs / 1000.0);
         else writer.WriteNumber("time"u8, e.TimeMs);
         writer.WriteString("distinct_id"u8, e.DistinctId);

@@ -11,5 +11,7 @@ internal sealed record IngestReport
     /// <summary>Server RSS sampled once a second over the whole session (the "memory stays flat" check).</summary>
     public RssSummary? ServerRss { get; init; }
     public required LoadResult[] Runs { get; init; }
+    /// <summary>Per run label, seconds after the run until the server went idle (its store writer caught up).</summary>
+    public Dictionary<string, double>? CatchUpS { get; init; }
     public LoadResult? Baseline { get; init; }
 }

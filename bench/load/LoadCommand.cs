@@ -21,7 +21,7 @@ internal static class LoadCommand
         var warmup = new Option<string>("--warmup") { Description = "Send this long first without measuring (JIT, connections).", DefaultValueFactory = _ => "0s" };
         var rate = new Option<double>("--rate") { Description = "Target events/s on an open-loop schedule; 0 = flat out.", DefaultValueFactory = _ => 0 };
         var batch = new Option<int?>("--batch") { Description = "Events per request (default: 1000 for import/ndjson/native, 50 for track-batch, 1 for track-get)." };
-        var events = new Option<int?>("--events") { Description = "Events to pre-generate (default: rate x time, or a per-format pool when flat out)." };
+        var events = new Option<int?>("--events") { Description = "Events to pre-generate; when a run needs more, they are re-sent with fresh insert ids (default: rate x time, or 100k-500k)." };
         var seed = new Option<int>("--seed") { Description = "Generator seed; give each run against the same server its own.", DefaultValueFactory = _ => 42 };
         var timeout = new Option<string>("--timeout") { Description = "Per-request timeout.", DefaultValueFactory = _ => "60s" };
         var label = new Option<string?>("--label") { Description = "Name of this run in the results (default: format-connections)." };
@@ -107,7 +107,7 @@ internal static class LoadCommand
         var clientCpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
         var s = stats.Snapshot();
 
-        if (settings.AckedFile is not null) await WriteAckedAsync(settings.AckedFile, plan, runner.Acked, insertIds!);
+        if (settings.AckedFile is not null) await WriteAckedAsync(settings.AckedFile, plan, runner.AckedSends, insertIds!);
 
         return new LoadResult
         {
@@ -129,7 +129,7 @@ internal static class LoadCommand
             RequestsPerS = Math.Round(s.RequestsCompleted / elapsed.TotalSeconds, 1),
             LatencyMs = s.Latency,
             StatusCounts = s.Statuses,
-            PoolExhausted = runner.PoolExhausted,
+            PoolPasses = runner.Passes,
             PrepareS = Math.Round(prepareWatch.Elapsed.TotalSeconds, 2),
             ClientCpuS = Math.Round(clientCpu, 2),
             Server = server,
@@ -137,14 +137,17 @@ internal static class LoadCommand
         };
     }
 
-    private static async Task WriteAckedAsync(FileInfo file, RequestPlan plan, bool[] acked, string[] insertIds)
+    private static async Task WriteAckedAsync(FileInfo file, RequestPlan plan, IEnumerable<long> ackedSends, string[] insertIds)
     {
         await using var writer = new StreamWriter(file.FullName);
-        for (var i = 0; i < acked.Length; i++)
+        foreach (var send in ackedSends.Order())
         {
-            if (!acked[i]) continue;
-            var request = plan.Requests[i];
-            for (var e = request.FirstEvent; e < request.FirstEvent + request.EventCount; e++) await writer.WriteLineAsync(insertIds[e]);
+            var request = plan.Requests[send % plan.Requests.Length];
+            var pass = (int)(send / plan.Requests.Length);
+            for (var e = request.FirstEvent; e < request.FirstEvent + request.EventCount; e++)
+            {
+                await writer.WriteLineAsync(RequestPlan.InsertIdForPass(insertIds[e], pass));
+            }
         }
     }
 
@@ -166,6 +169,6 @@ internal static class LoadCommand
         var latency = result.LatencyMs is { } l ? $"p50 {l.P50:F1} ms  p90 {l.P90:F1}  p99 {l.P99:F1}  p99.9 {l.P999:F1}  max {l.Max:F1}" : "";
         console.MarkupLineInterpolated(
             $"[bold]{result.Label}[/]: {result.EventsAcked:N0}/{result.EventsSent:N0} events acked in {result.DurationS:F1} s = [bold]{result.EventsPerS:N0} ev/s[/], {result.RequestsPerS:N0} req/s  {latency}");
-        console.MarkupLineInterpolated($"  statuses: {string.Join(" ", result.StatusCounts.Select(kv => kv.Key + ":" + kv.Value))}{(result.PoolExhausted ? "  (ran out of prepared events: raise --events)" : "")}");
+        console.MarkupLineInterpolated($"  statuses: {string.Join(" ", result.StatusCounts.Select(kv => kv.Key + ":" + kv.Value))}{(result.PoolPasses > 1 ? $"  ({result.PoolPasses:F1} passes over the {result.EventsPrepared:N0} prepared events)" : "")}");
     }
 }

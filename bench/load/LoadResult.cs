@@ -24,8 +24,11 @@ internal sealed record LoadResult
     /// <summary>Ack latency per request; null for the baseline (no requests).</summary>
     public LatencySummary? LatencyMs { get; init; }
     public required SortedDictionary<string, long> StatusCounts { get; init; }
-    /// <summary>True when the prepared events ran out before the duration did (raise <c>--events</c>).</summary>
-    public bool PoolExhausted { get; init; }
+    /// <summary>
+    /// Passes over the prepared requests, warm-up included (1 = each sent at most once; beyond that, later passes sent
+    /// copies with fresh insert ids).
+    /// </summary>
+    public double PoolPasses { get; init; }
     /// <summary>Seconds spent generating and serialising events, before timing started.</summary>
     public double PrepareS { get; init; }
     /// <summary>CPU the harness itself used while timing (it shares the machine with the server).</summary>

@@ -8,50 +8,50 @@ namespace Veil.Load;
 /// Sends a <see cref="RequestPlan"/> over a fixed number of connections, one request in flight per connection.
 /// With a target rate the schedule is open-loop: request i is due at start + (events before it) / rate, and its
 /// latency counts from that due time, so a server that stalls is charged for the requests that queued behind
-/// the stall (no coordinated omission).
+/// the stall (no coordinated omission). Send number n is request n mod pool size, on pass n / pool size.
 /// </summary>
 internal sealed class LoadRunner(RequestPlan plan, HttpClient client, int connections, double eventsPerSecond)
 {
+    private readonly System.Collections.Concurrent.ConcurrentQueue<long> _acked = new();
     private long _next = -1;
-    private int _poolExhausted;
 
-    /// <summary>Which requests were acknowledged in full (for the acked-ids file).</summary>
-    public bool[] Acked { get; } = new bool[plan.Requests.Length];
+    /// <summary>Send numbers acknowledged in full (for the acked-ids file).</summary>
+    public IEnumerable<long> AckedSends => _acked;
 
-    public bool PoolExhausted => Volatile.Read(ref _poolExhausted) != 0;
+    /// <summary>Passes over the prepared requests so far (1 = each sent at most once).</summary>
+    public double Passes => Math.Round((double)(Interlocked.Read(ref _next) + 1) / plan.Requests.Length, 2);
 
     /// <summary>
-    /// Sends until <paramref name="duration"/> is over (or the prepared requests run out), then waits for the replies
-    /// in flight. A second call (after a warm-up) carries on with the next prepared request.
+    /// Sends until <paramref name="duration"/> is over, then waits for the replies in flight. A second call (after a
+    /// warm-up) carries on with the next request.
     /// </summary>
     public async Task<TimeSpan> RunAsync(LoadStats stats, TimeSpan duration, CancellationToken cancellationToken)
     {
         var start = Stopwatch.GetTimestamp();
         var end = start + (long)(duration.TotalSeconds * Stopwatch.Frequency);
-        var nextIndex = Interlocked.Read(ref _next) + 1;
-        var baseEvent = nextIndex < plan.Requests.Length ? plan.Requests[nextIndex].FirstEvent : 0;
+        var baseEvent = EventsBefore(Interlocked.Read(ref _next) + 1);
         var workers = new Task[connections];
         for (var i = 0; i < connections; i++) workers[i] = Task.Run(() => WorkerAsync(stats, start, end, baseEvent, cancellationToken), CancellationToken.None);
         await Task.WhenAll(workers);
         return Stopwatch.GetElapsedTime(start);
     }
 
-    private async Task WorkerAsync(LoadStats stats, long start, long end, int baseEvent, CancellationToken cancellationToken)
+    private long EventsBefore(long send) =>
+        send / plan.Requests.Length * (long)plan.EventCount + plan.Requests[(int)(send % plan.Requests.Length)].FirstEvent;
+
+    private async Task WorkerAsync(LoadStats stats, long start, long end, long baseEvent, CancellationToken cancellationToken)
     {
         var requests = plan.Requests;
         while (!cancellationToken.IsCancellationRequested)
         {
-            var index = Interlocked.Increment(ref _next);
-            if (index >= requests.Length)
-            {
-                Volatile.Write(ref _poolExhausted, 1);
-                return;
-            }
-            var request = requests[index];
+            var send = Interlocked.Increment(ref _next);
+            var pass = send / requests.Length;
+            if (pass >= RequestPlan.MaxPasses) return;
+            var request = requests[send % requests.Length];
             long measureFrom;
             if (eventsPerSecond > 0)
             {
-                measureFrom = start + (long)((request.FirstEvent - baseEvent) / eventsPerSecond * Stopwatch.Frequency);
+                measureFrom = start + (long)((EventsBefore(send) - baseEvent) / eventsPerSecond * Stopwatch.Frequency);
                 if (measureFrom >= end) return;
                 await WaitUntilAsync(measureFrom, cancellationToken);
                 // Behind schedule at the end: stop anyway, the run's length is fixed (the backlog shows in latency).
@@ -63,20 +63,23 @@ internal sealed class LoadRunner(RequestPlan plan, HttpClient client, int connec
                 if (measureFrom >= end) return;
             }
             stats.Sent(request.EventCount);
-            var (status, acked) = await SendAsync(request, cancellationToken);
+            var outgoing = plan.ForPass(request, (int)pass);
+            var (status, acked) = await SendAsync(outgoing, request.EventCount, cancellationToken);
+            // After a timeout or a broken connection the client may still hold the body: let the GC have it instead.
+            if (char.IsAsciiDigit(status[0])) RequestPlan.Return(outgoing);
             var ok = acked == request.EventCount && status is "200" or "202";
-            if (ok) Acked[index] = true;
+            if (ok) _acked.Enqueue(send);
             stats.Completed(Stopwatch.GetTimestamp() - measureFrom, status, ok, acked);
         }
     }
 
-    private async Task<(string Status, int Acked)> SendAsync(PreparedRequest prepared, CancellationToken cancellationToken)
+    private async Task<(string Status, int Acked)> SendAsync(OutgoingRequest outgoing, int eventCount, CancellationToken cancellationToken)
     {
-        using var message = new HttpRequestMessage(plan.Method, prepared.Uri) { Version = HttpVersion.Version11 };
+        using var message = new HttpRequestMessage(plan.Method, outgoing.Uri) { Version = HttpVersion.Version11 };
         if (plan.Authorization is not null) message.Headers.TryAddWithoutValidation("Authorization", plan.Authorization);
-        if (prepared.Body is not null)
+        if (outgoing.Body is not null)
         {
-            message.Content = new ByteArrayContent(prepared.Body);
+            message.Content = new ByteArrayContent(outgoing.Body, 0, outgoing.BodyLength);
             message.Content.Headers.TryAddWithoutValidation("Content-Type", plan.ContentType);
         }
         try
@@ -84,8 +87,8 @@ internal sealed class LoadRunner(RequestPlan plan, HttpClient client, int connec
             using var response = await client.SendAsync(message, HttpCompletionOption.ResponseContentRead, cancellationToken);
             var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
             var code = (int)response.StatusCode;
-            var acked = AckedEvents(code, body, prepared.EventCount);
-            return (code == 200 && acked < prepared.EventCount ? "200-rejected" : code.ToString(System.Globalization.CultureInfo.InvariantCulture), acked);
+            var acked = AckedEvents(code, body, eventCount);
+            return (code == 200 && acked < eventCount ? "200-rejected" : code.ToString(System.Globalization.CultureInfo.InvariantCulture), acked);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

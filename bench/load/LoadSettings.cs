@@ -36,20 +36,18 @@ internal sealed record LoadSettings
     }
 
     /// <summary>
-    /// How many events to pre-generate: enough for the whole schedule at a target rate; flat out, a pool sized
-    /// above what two cores can ingest in a short run (the result says so if it ran out).
+    /// How many events to pre-generate: enough for the whole schedule at a target rate (up to 2 million); flat out, a
+    /// pool of a few hundred thousand, which later passes re-send with fresh insert ids.
     /// </summary>
     public int EventPoolSize()
     {
         if (Events is { } events) return events;
-        var seconds = (Duration + Warmup).TotalSeconds;
-        if (Rate > 0) return (int)Math.Min(int.MaxValue, Math.Ceiling(Rate * seconds * 1.02) + Batch);
-        var perSecond = Format switch
+        if (Rate > 0) return (int)Math.Clamp(Math.Ceiling(Rate * (Duration + Warmup).TotalSeconds * 1.02) + Batch, Batch, 2_000_000);
+        return Format switch
         {
-            WireFormat.TrackGet => 10_000,
-            WireFormat.TrackBatch => 30_000,
-            _ => 80_000,
+            WireFormat.TrackGet => 100_000,
+            WireFormat.TrackBatch => 300_000,
+            _ => 500_000,
         };
-        return (int)Math.Min(4_000_000, perSecond * seconds);
     }
 }
