@@ -52,7 +52,8 @@ apt_update_once() {
 }
 
 # apt_install PKG...: installs the packages that are not installed yet. The package lists are
-# refreshed only when a package has no install candidate or the install fails (stale lists).
+# refreshed (once per run) only when a package has no install candidate or the install fails
+# (stale lists).
 apt_install() {
   local missing=() pkg
   for pkg in "$@"; do
@@ -65,10 +66,10 @@ apt_install() {
   if ! apt-cache show "${missing[@]}" >/dev/null 2>&1; then
     apt_update_once
   fi
-  if ! $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"; then
-    APT_UPDATED=0
+  if ! $SUDO apt-get install -y -qq "${missing[@]}"; then
+    [[ $APT_UPDATED -eq 1 ]] && return 1
     apt_update_once
-    $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    $SUDO apt-get install -y -qq "${missing[@]}"
   fi
 }
 
