@@ -13,6 +13,7 @@ public partial class CliTests
     [InlineData("project", "list")]
     [InlineData("project", "service-account")]
     [InlineData("keys", "generate")]
+    [InlineData("keys", "rotate-master")]
     public async Task Every_command_has_help(params string[] command)
     {
         var config = Directory.CreateTempSubdirectory("veil-cli-").FullName;
@@ -68,6 +69,47 @@ public partial class CliTests
         var (exit, output) = await VeilProcess.RunCliAsync(veil.ConfigDirectory, "serve", "--data", veil.DataDirectory, "--key-file", otherKey, "--urls", veil.BaseUrl);
         Assert.Equal(2, exit);
         Assert.Contains("not the one this data directory was created with", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Rotating_the_master_key_keeps_pseudonyms_and_retires_the_old_key()
+    {
+        await using var veil = await VeilProcess.CreateAsync();
+        var (projectId, token, secret) = await veil.CreateProjectAsync();
+        await veil.StartAsync();
+        using (var client = veil.CreateClient())
+        {
+            using var response = await client.PostAsync("/track", new FormUrlEncodedContent(new Dictionary<string, string> { ["data"] = $$$"""{"event":"Before","properties":{"token":"{{{token}}}","distinct_id":"alice","$insert_id":"a1"}}""" }));
+            Assert.Equal("1", await response.Content.ReadAsStringAsync());
+            await veil.WaitForCountAsync(client, projectId, secret, 1);
+        }
+        await veil.StopAsync();
+
+        var newKey = Path.Combine(veil.ConfigDirectory, "new.key");
+        Assert.Equal(0, (await VeilProcess.RunCliAsync(veil.ConfigDirectory, "keys", "generate", "--out", newKey)).ExitCode);
+        var (exit, output) = await VeilProcess.RunCliAsync(veil.ConfigDirectory, "keys", "rotate-master", "--data", veil.DataDirectory, "--key-file", veil.KeyFile, "--new-key-file", newKey);
+        Assert.True(exit == 0, output);
+        Assert.Contains("1 project", output, StringComparison.Ordinal);
+
+        var (oldExit, oldOutput) = await VeilProcess.RunCliAsync(veil.ConfigDirectory, "serve", "--data", veil.DataDirectory, "--key-file", veil.KeyFile, "--urls", veil.BaseUrl);
+        Assert.Equal(2, oldExit);
+        Assert.Contains("not the one this data directory was created with", oldOutput, StringComparison.Ordinal);
+
+        // The same person sends again under the new key: the same pseudonym, so dedup (and later identity) still match.
+        File.Copy(newKey, veil.KeyFile, overwrite: true);
+        await veil.StartAsync();
+        using (var client = veil.CreateClient())
+        {
+            using var response = await client.PostAsync("/track", new FormUrlEncodedContent(new Dictionary<string, string> { ["data"] = $$$"""{"event":"Before","properties":{"token":"{{{token}}}","distinct_id":"alice","$insert_id":"a2"}}""" }));
+            Assert.Equal("1", await response.Content.ReadAsStringAsync());
+            Assert.Equal(2, await veil.WaitForCountAsync(client, projectId, secret, 2));
+        }
+        await veil.StopAsync();
+        using var connection = new DuckDB.NET.Data.DuckDBConnection($"Data Source={Path.Combine(veil.DataDirectory, "events.duckdb")}");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(DISTINCT distinct_id) FROM events";
+        Assert.Equal(1L, Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture));
     }
 
     [GeneratedRegex(@"([\d,]+) are stored")]
