@@ -1,6 +1,6 @@
-using CsCheck;
 using System.Security.Cryptography;
 using System.Text;
+using CsCheck;
 using Veil.Core.Privacy;
 
 namespace Veil.Core.Tests;

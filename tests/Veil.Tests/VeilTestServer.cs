@@ -1,5 +1,5 @@
-using Microsoft.Extensions.DependencyInjection;
 using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.DependencyInjection;
 using Veil.Core.Privacy;
 using Veil.Hosting;
 using Veil.Ingestion;

@@ -25,6 +25,32 @@ internal static class KeysCommands
             return 0;
         });
         keys.Subcommands.Add(generate);
+
+        var rotate = new Command("rotate-master", "Re-wrap every project's keys under a new master key (events are not touched). Stop the server first.");
+        var data = CommonOptions.Data();
+        var keyFile = CommonOptions.KeyFile();
+        var newKeyFile = new Option<string>("--new-key-file") { Description = "File with the new master key (create it with `veil keys generate`).", Required = true };
+        rotate.Options.Add(data);
+        rotate.Options.Add(keyFile);
+        rotate.Options.Add(newKeyFile);
+        rotate.SetAction(parse =>
+        {
+            var dataDirectory = Path.GetFullPath(parse.GetValue(data)!);
+            if (!File.Exists(Hosting.VeilPaths.MetadataFile(dataDirectory)))
+            {
+                Console.Error.WriteLine($"veil: {dataDirectory} holds no Veil data.");
+                return 2;
+            }
+            var current = Hosting.MasterKeySource.Resolve(parse.GetValue(keyFile), dataDirectory);
+            var next = Hosting.MasterKeySource.Resolve(parse.GetValue(newKeyFile), dataDirectory);
+            using var metadata = Storage.Sqlite.SqliteMetadataStore.Open(Hosting.VeilPaths.MetadataFile(dataDirectory));
+            var projects = new Projects.ProjectDirectory(metadata, current);
+            var count = projects.RotateMasterKey(next);
+            Console.WriteLine($"Re-wrapped the keys of {count} project(s) under the new master key (fingerprint {next.Fingerprint()}). " +
+                "Start Veil with the new key; the old one no longer opens this data directory.");
+            return 0;
+        });
+        keys.Subcommands.Add(rotate);
         return keys;
     }
 

@@ -17,7 +17,7 @@ public static class VeilCli
         };
         try
         {
-            return await root.Parse(args).InvokeAsync();
+            return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (StartupException e)
         {

@@ -83,6 +83,28 @@ public sealed class ProjectDirectory
         return FindById(account.ProjectId);
     }
 
+    /// <summary>
+    /// Re-wraps every project's keys under <paramref name="newMasterKey"/> (events are untouched: the keys themselves do
+    /// not change, only the key that wraps them). Returns the number of projects re-wrapped.
+    /// </summary>
+    public int RotateMasterKey(MasterKey newMasterKey)
+    {
+        var projects = _metadata.ListProjects();
+        var rewrapped = new List<(int Id, byte[] Pseudonym, byte[] Kek)>(projects.Count);
+        // Unwrap everything first: a wrong current key fails before anything is written.
+        foreach (var project in projects)
+        {
+            var pseudonymKey = _masterKey.Unwrap(project.WrappedPseudonymKey, Context("pseudonym", project.Token));
+            var kek = _masterKey.Unwrap(project.WrappedKeyEncryptionKey, Context("kek", project.Token));
+            rewrapped.Add((project.Id, newMasterKey.Wrap(pseudonymKey, Context("pseudonym", project.Token)), newMasterKey.Wrap(kek, Context("kek", project.Token))));
+            CryptographicOperations.ZeroMemory(pseudonymKey);
+            CryptographicOperations.ZeroMemory(kek);
+        }
+        foreach (var (id, pseudonym, kek) in rewrapped) _metadata.UpdateWrappedKeys(id, pseudonym, kek);
+        _metadata.SetSetting(FingerprintSetting, newMasterKey.Fingerprint());
+        return rewrapped.Count;
+    }
+
     /// <summary>Secrets are 256 random bits, so one SHA-256 is enough to store them safely.</summary>
     public static byte[] HashSecret(string secret) => SHA256.HashData(Encoding.UTF8.GetBytes(secret));
 

@@ -1,0 +1,120 @@
+using System.Text.RegularExpressions;
+
+namespace Veil.Tests;
+
+/// <summary>The `veil` command line as a user runs it.</summary>
+[Collection("processes")]
+public partial class CliTests
+{
+    [Theory]
+    [InlineData("serve")]
+    [InlineData("demo")]
+    [InlineData("project", "create")]
+    [InlineData("project", "list")]
+    [InlineData("project", "service-account")]
+    [InlineData("keys", "generate")]
+    [InlineData("keys", "rotate-master")]
+    public async Task Every_command_has_help(params string[] command)
+    {
+        var config = Directory.CreateTempSubdirectory("veil-cli-").FullName;
+        var (exit, output) = await VeilProcess.RunCliAsync(config, [.. command, "--help"]);
+        Assert.Equal(0, exit);
+        Assert.Contains("Usage:", output, StringComparison.Ordinal);
+        Assert.Contains("Options:", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Demo_generates_data_through_ingestion_prints_how_to_send_and_is_idempotent()
+    {
+        await using var veil = await VeilProcess.CreateAsync();
+        string[] args = ["demo", "--data", veil.DataDirectory, "--users", "300", "--days", "14", "--no-serve", "--urls", veil.BaseUrl, "--cert-dir", Path.Combine(veil.ConfigDirectory, "tls")];
+        var (exit, output) = await VeilProcess.RunCliAsync(veil.ConfigDirectory, args);
+        Assert.True(exit == 0, output);
+        Assert.Contains("Generated a demo master key", output, StringComparison.Ordinal);
+        Assert.Contains(veil.BaseUrl, output, StringComparison.Ordinal);
+        var stored = StoredLine().Match(output);
+        Assert.True(stored.Success, output);
+        Assert.True(long.Parse(stored.Groups[1].Value.Replace(",", "", StringComparison.Ordinal), System.Globalization.CultureInfo.InvariantCulture) > 1000, output);
+        Assert.Matches(TokenLine(), output);
+        Assert.Contains("/track -d 'data=", output, StringComparison.Ordinal);
+
+        var (again, secondOutput) = await VeilProcess.RunCliAsync(veil.ConfigDirectory, args);
+        Assert.True(again == 0, secondOutput);
+        Assert.Contains("already generated", secondOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("Generated a demo master key", secondOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_refuses_a_key_file_inside_the_data_directory_and_plain_http_unless_asked()
+    {
+        await using var veil = await VeilProcess.CreateAsync();
+        var inside = Path.Combine(veil.DataDirectory, "master.key");
+        File.Copy(veil.KeyFile, inside);
+        var (exit, output) = await VeilProcess.RunCliAsync(veil.ConfigDirectory, "serve", "--data", veil.DataDirectory, "--key-file", inside, "--urls", veil.BaseUrl);
+        Assert.Equal(2, exit);
+        Assert.Contains("inside the data directory", output, StringComparison.Ordinal);
+
+        (exit, output) = await VeilProcess.RunCliAsync(veil.ConfigDirectory, "serve", "--data", veil.DataDirectory, "--key-file", veil.KeyFile, "--urls", $"http://127.0.0.1:{veil.Port}");
+        Assert.Equal(2, exit);
+        Assert.Contains("--http", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_refuses_a_master_key_that_did_not_create_the_data_directory()
+    {
+        await using var veil = await VeilProcess.CreateAsync();
+        await veil.CreateProjectAsync();
+        var otherKey = Path.Combine(veil.ConfigDirectory, "other.key");
+        Assert.Equal(0, (await VeilProcess.RunCliAsync(veil.ConfigDirectory, "keys", "generate", "--out", otherKey)).ExitCode);
+        var (exit, output) = await VeilProcess.RunCliAsync(veil.ConfigDirectory, "serve", "--data", veil.DataDirectory, "--key-file", otherKey, "--urls", veil.BaseUrl);
+        Assert.Equal(2, exit);
+        Assert.Contains("not the one this data directory was created with", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Rotating_the_master_key_keeps_pseudonyms_and_retires_the_old_key()
+    {
+        await using var veil = await VeilProcess.CreateAsync();
+        var (projectId, token, secret) = await veil.CreateProjectAsync();
+        await veil.StartAsync();
+        using (var client = veil.CreateClient())
+        {
+            using var response = await client.PostAsync("/track", new FormUrlEncodedContent(new Dictionary<string, string> { ["data"] = $$$"""{"event":"Before","properties":{"token":"{{{token}}}","distinct_id":"alice","$insert_id":"a1"}}""" }));
+            Assert.Equal("1", await response.Content.ReadAsStringAsync());
+            await veil.WaitForCountAsync(client, projectId, secret, 1);
+        }
+        await veil.StopAsync();
+
+        var newKey = Path.Combine(veil.ConfigDirectory, "new.key");
+        Assert.Equal(0, (await VeilProcess.RunCliAsync(veil.ConfigDirectory, "keys", "generate", "--out", newKey)).ExitCode);
+        var (exit, output) = await VeilProcess.RunCliAsync(veil.ConfigDirectory, "keys", "rotate-master", "--data", veil.DataDirectory, "--key-file", veil.KeyFile, "--new-key-file", newKey);
+        Assert.True(exit == 0, output);
+        Assert.Contains("1 project", output, StringComparison.Ordinal);
+
+        var (oldExit, oldOutput) = await VeilProcess.RunCliAsync(veil.ConfigDirectory, "serve", "--data", veil.DataDirectory, "--key-file", veil.KeyFile, "--urls", veil.BaseUrl);
+        Assert.Equal(2, oldExit);
+        Assert.Contains("not the one this data directory was created with", oldOutput, StringComparison.Ordinal);
+
+        // The same person sends again under the new key: the same pseudonym, so dedup (and later identity) still match.
+        File.Copy(newKey, veil.KeyFile, overwrite: true);
+        await veil.StartAsync();
+        using (var client = veil.CreateClient())
+        {
+            using var response = await client.PostAsync("/track", new FormUrlEncodedContent(new Dictionary<string, string> { ["data"] = $$$"""{"event":"Before","properties":{"token":"{{{token}}}","distinct_id":"alice","$insert_id":"a2"}}""" }));
+            Assert.Equal("1", await response.Content.ReadAsStringAsync());
+            Assert.Equal(2, await veil.WaitForCountAsync(client, projectId, secret, 2));
+        }
+        await veil.StopAsync();
+        using var connection = new DuckDB.NET.Data.DuckDBConnection($"Data Source={Path.Combine(veil.DataDirectory, "events.duckdb")}");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(DISTINCT distinct_id) FROM events";
+        Assert.Equal(1L, Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [GeneratedRegex(@"([\d,]+) are stored")]
+    private static partial Regex StoredLine();
+
+    [GeneratedRegex(@"token:\s+[0-9a-f]{32}")]
+    private static partial Regex TokenLine();
+}
