@@ -12,6 +12,21 @@ namespace Veil.Load;
 /// </summary>
 internal sealed class LoadRunner(RequestPlan plan, HttpClient client, int connections, double eventsPerSecond)
 {
+    // Browsers send their user agent with every batch (and Veil turns it into browser/OS family); the Node SDK sends none.
+    private static readonly string[] BrowserUserAgents =
+    [
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0",
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0",
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15",
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
+        "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36",
+        "Mozilla/5.0 (X11; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/132.0",
+        "Mozilla/5.0 (Linux; Android 14; SAMSUNG SM-S911B) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/26.0 Chrome/122.0.0.0 Mobile Safari/537.36",
+        "Mozilla/5.0 (X11; CrOS x86_64 14541.0.0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/129.0.0.0 Safari/537.36",
+    ];
+
     private readonly System.Collections.Concurrent.ConcurrentQueue<long> _acked = new();
     private long _next = -1;
 
@@ -64,7 +79,7 @@ internal sealed class LoadRunner(RequestPlan plan, HttpClient client, int connec
             }
             stats.Sent(request.EventCount);
             var outgoing = plan.ForPass(request, (int)pass);
-            var (status, acked) = await SendAsync(outgoing, request.EventCount, cancellationToken);
+            var (status, acked) = await SendAsync(outgoing, request.EventCount, send, cancellationToken);
             // After a timeout or a broken connection the client may still hold the body: let the GC have it instead.
             if (char.IsAsciiDigit(status[0])) RequestPlan.Return(outgoing);
             var ok = acked == request.EventCount && status is "200" or "202";
@@ -73,10 +88,11 @@ internal sealed class LoadRunner(RequestPlan plan, HttpClient client, int connec
         }
     }
 
-    private async Task<(string Status, int Acked)> SendAsync(OutgoingRequest outgoing, int eventCount, CancellationToken cancellationToken)
+    private async Task<(string Status, int Acked)> SendAsync(OutgoingRequest outgoing, int eventCount, long send, CancellationToken cancellationToken)
     {
         using var message = new HttpRequestMessage(plan.Method, outgoing.Uri) { Version = HttpVersion.Version11 };
         if (plan.Authorization is not null) message.Headers.TryAddWithoutValidation("Authorization", plan.Authorization);
+        if (plan.Format == WireFormat.TrackBatch) message.Headers.TryAddWithoutValidation("User-Agent", BrowserUserAgents[send % BrowserUserAgents.Length]);
         if (outgoing.Body is not null)
         {
             message.Content = new ByteArrayContent(outgoing.Body, 0, outgoing.BodyLength);
