@@ -56,6 +56,7 @@ public static class MixpanelEndpoints
         {
             ClientAddress = flags.IpOverride ?? context.Connection.RemoteIpAddress,
             GeolocateFromRequest = flags.Ip || flags.IpOverride is not null,
+            Device = CoarseDeviceOf(services, context.Request.Headers.UserAgent.ToString()),
             NowMs = nowMs,
         };
         var projects = services.GetRequiredService<ProjectDirectory>();
@@ -156,6 +157,15 @@ public static class MixpanelEndpoints
             return;
         }
         await WriteAsync(context, response);
+    }
+
+    /// <summary>The user agent reduced to families and majors; the string goes no further than this call.</summary>
+    private static CoarseDevice? CoarseDeviceOf(IServiceProvider services, string userAgent)
+    {
+        if (userAgent.Length == 0) return null;
+        var info = services.GetRequiredService<Ingest.Enrichment.UserAgentClassifier>().Classify(userAgent);
+        static string? Known(string family) => family is "Other" or "" ? null : family;
+        return new CoarseDevice(Known(info.BrowserFamily), info.BrowserMajor, Known(info.OsFamily), info.OsMajor, info.DeviceType);
     }
 
     private static async Task WriteAsync(HttpContext context, MixpanelResponse response, string? reason = null)
