@@ -138,6 +138,11 @@ install_services
 step "Node packages for the end-to-end drivers"
 install_node_deps
 
+step "GeoIP database (DB-IP, npm)"
+VEIL_GEOIP_DIR="$("$ROOT/tools/geoip/install.sh" | tail -n 1)"
+export VEIL_GEOIP_DIR
+echo "VEIL_GEOIP_DIR=$VEIL_GEOIP_DIR"
+
 step "dotnet restore"
 dotnet restore Veil.sln
 

@@ -36,8 +36,20 @@ public sealed class VeilTestServer : IAsyncDisposable
             CertificateDirectory = Path.Combine(root, "tls"),
             Quiet = true,
             MaxUncheckpointedWalBytes = maxUncheckpointedWalBytes ?? 512L * 1024 * 1024,
+            GeoIpDirectory = GeoIpDirectory(),
         };
         return new VeilTestServer(await VeilServer.StartAsync(options), root);
+    }
+
+    /// <summary>The DB-IP databases test.sh installs ($VEIL_GEOIP_DIR), else tools/geoip's install location if present.</summary>
+    public static string? GeoIpDirectory()
+    {
+        var fromEnv = Environment.GetEnvironmentVariable("VEIL_GEOIP_DIR");
+        if (!string.IsNullOrEmpty(fromEnv)) return fromEnv;
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Veil.sln"))) dir = dir.Parent;
+        var candidate = dir is null ? null : Path.Combine(dir.FullName, "tools", "geoip", "node_modules", "@ip-location-db", "dbip-city-mmdb");
+        return candidate is not null && Directory.Exists(candidate) ? candidate : null;
     }
 
     /// <summary>Creates a project; returns (id, token, secret).</summary>

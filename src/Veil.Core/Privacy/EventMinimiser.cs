@@ -161,6 +161,21 @@ public sealed class EventMinimiser(IGeoLocator geoLocator)
             writer.WriteEndObject();
         }
         stored.PropertiesJson = Encoding.UTF8.GetString(buffer.WrittenSpan);
+        if (request.Device is { } ua)
+        {
+            // The SDK's own values win; the request's user agent fills the gaps (server-side SDKs send none).
+            if (stored.Browser is null && ua.Browser is not null)
+            {
+                stored.Browser = ua.Browser;
+                stored.BrowserVersion = ua.BrowserMajor;
+            }
+            if (stored.Os is null && ua.Os is not null)
+            {
+                stored.Os = ua.Os;
+                stored.OsVersion = ua.OsMajor;
+            }
+            device ??= ua.DeviceType is "mobile" or "tablet" ? ua.DeviceType : null;
+        }
         stored.ReferrerHost = UrlMinimiser.HostOnly(referrer) ?? UrlMinimiser.HostOnly(referringDomain);
         stored.Screen = ScreenBucket(width, height);
         stored.DeviceType = DeviceType(device, stored.Os);
@@ -242,6 +257,7 @@ public sealed class EventMinimiser(IGeoLocator geoLocator)
 
     private static string? DeviceType(string? device, string? os)
     {
+        if (device is "mobile" or "tablet") return device;
         if (device is not null)
         {
             if (device.Contains("iPad", StringComparison.OrdinalIgnoreCase) || device.Contains("Tablet", StringComparison.OrdinalIgnoreCase)) return "tablet";

@@ -9,6 +9,8 @@ public sealed class RequestContext
     public IPAddress? ClientAddress { get; init; }
     /// <summary>Whether the request asked for geolocation from its address (Mixpanel's <c>ip=1</c>).</summary>
     public bool GeolocateFromRequest { get; init; }
+    /// <summary>The request's user agent, already reduced to families and major versions (fills what the SDK did not send).</summary>
+    public CoarseDevice? Device { get; init; }
     /// <summary>Arrival time, milliseconds since the Unix epoch.</summary>
     public long NowMs { get; init; }
 }

@@ -17,6 +17,15 @@ public interface IMetadataStore : IDisposable
     void CreateServiceAccount(string username, byte[] secretHash, int projectId);
     ServiceAccountRecord? FindServiceAccount(string username);
 
+    /// <summary>The vault entry of one subject (16-byte pseudonym), or null.</summary>
+    VaultRecord? FindVaultRecord(int projectId, byte[] subject);
+    /// <summary>Creates or replaces a subject's vault entry (durably, before the request that changed it is acknowledged).</summary>
+    void PutVaultRecord(VaultRecord record);
+    /// <summary>Deletes a subject's vault entry, and with it the only copy of its wrapped data key (crypto-shredding).</summary>
+    bool DeleteVaultRecord(int projectId, byte[] subject);
+    /// <summary>Number of vault entries of a project.</summary>
+    long CountVaultRecords(int projectId);
+
     /// <summary>A small named setting (e.g. the master key fingerprint); null if unset.</summary>
     string? GetSetting(string name);
     void SetSetting(string name, string value);

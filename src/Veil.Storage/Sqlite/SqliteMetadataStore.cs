@@ -18,7 +18,8 @@ public sealed class SqliteMetadataStore : IMetadataStore
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
         connection.Open();
         var store = new SqliteMetadataStore(connection);
-        store.Execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+        // secure_delete: deleted vault rows are overwritten with zeros, so an erased person's wrapped key is really gone.
+        store.Execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;");
         store.Execute("""
             CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS projects (
@@ -29,6 +30,13 @@ public sealed class SqliteMetadataStore : IMetadataStore
                 wrapped_pseudonym_key BLOB NOT NULL,
                 wrapped_kek BLOB NOT NULL,
                 created_at INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS vault (
+                project_id INTEGER NOT NULL REFERENCES projects(id),
+                subject BLOB NOT NULL,
+                wrapped_data_key BLOB NOT NULL,
+                ciphertext BLOB NOT NULL,
+                updated_at INTEGER NOT NULL,
+                PRIMARY KEY (project_id, subject));
             CREATE TABLE IF NOT EXISTS service_accounts (
                 username TEXT PRIMARY KEY,
                 secret_hash BLOB NOT NULL,
@@ -117,6 +125,64 @@ public sealed class SqliteMetadataStore : IMetadataStore
             using var reader = command.ExecuteReader();
             if (!reader.Read()) return null;
             return new ServiceAccountRecord(reader.GetString(0), (byte[])reader[1], reader.GetInt32(2), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)));
+        }
+    }
+
+    public VaultRecord? FindVaultRecord(int projectId, byte[] subject)
+    {
+        lock (_gate)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = "SELECT wrapped_data_key, ciphertext, updated_at FROM vault WHERE project_id = $p AND subject = $s";
+            command.Parameters.AddWithValue("$p", projectId);
+            command.Parameters.AddWithValue("$s", subject);
+            using var reader = command.ExecuteReader();
+            if (!reader.Read()) return null;
+            return new VaultRecord(projectId, subject, (byte[])reader[0], (byte[])reader[1], DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)));
+        }
+    }
+
+    public void PutVaultRecord(VaultRecord record)
+    {
+        lock (_gate)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = """
+                INSERT INTO vault (project_id, subject, wrapped_data_key, ciphertext, updated_at) VALUES ($p, $s, $k, $c, $u)
+                ON CONFLICT(project_id, subject) DO UPDATE SET wrapped_data_key = excluded.wrapped_data_key, ciphertext = excluded.ciphertext, updated_at = excluded.updated_at
+                """;
+            command.Parameters.AddWithValue("$p", record.ProjectId);
+            command.Parameters.AddWithValue("$s", record.Subject);
+            command.Parameters.AddWithValue("$k", record.WrappedDataKey);
+            command.Parameters.AddWithValue("$c", record.Ciphertext);
+            command.Parameters.AddWithValue("$u", record.UpdatedAt.ToUnixTimeMilliseconds());
+            command.ExecuteNonQuery();
+        }
+    }
+
+    public bool DeleteVaultRecord(int projectId, byte[] subject)
+    {
+        lock (_gate)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = "DELETE FROM vault WHERE project_id = $p AND subject = $s";
+            command.Parameters.AddWithValue("$p", projectId);
+            command.Parameters.AddWithValue("$s", subject);
+            var deleted = command.ExecuteNonQuery() > 0;
+            // Crypto-shredding only works if the deleted pages are really gone, not left in free pages or the journal.
+            Execute("PRAGMA wal_checkpoint(TRUNCATE);");
+            return deleted;
+        }
+    }
+
+    public long CountVaultRecords(int projectId)
+    {
+        lock (_gate)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = "SELECT count(*) FROM vault WHERE project_id = $p";
+            command.Parameters.AddWithValue("$p", projectId);
+            return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
         }
     }
 

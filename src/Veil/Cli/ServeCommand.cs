@@ -43,6 +43,11 @@ internal sealed class ServerOptionSet
     private readonly Option<string?> _certDir = new("--cert-dir") { Description = "Where to keep the generated self-signed certificate (default: ~/.config/veil/tls)." };
     private readonly Option<string[]> _trustedProxy = new("--trusted-proxy") { Description = "Address of a reverse proxy whose X-Forwarded-For is trusted (repeatable)." };
     private readonly Option<bool> _quiet = new("--quiet") { Description = "Log warnings and errors only." };
+    private readonly Option<string?> _geoip = new("--geoip")
+    {
+        Description = "Directory of DB-IP .mmdb files for IP -> country/region (tools/geoip/install.sh prints it). Default: $VEIL_GEOIP_DIR.",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("VEIL_GEOIP_DIR") is { Length: > 0 } dir ? dir : null,
+    };
 
     public ServerOptionSet(Command command, string defaultUrl = "https://127.0.0.1:8443")
     {
@@ -54,6 +59,7 @@ internal sealed class ServerOptionSet
         command.Options.Add(_certDir);
         command.Options.Add(_trustedProxy);
         command.Options.Add(_quiet);
+        command.Options.Add(_geoip);
     }
 
     public VeilServerOptions Build(ParseResult parse, string dataDirectory, Core.Privacy.MasterKey masterKey)
@@ -77,6 +83,7 @@ internal sealed class ServerOptionSet
             CertificateDirectory = certDir is null ? Path.Combine(VeilPaths.ConfigDirectory(), "tls") : Path.GetFullPath(certDir),
             TrustedProxies = proxies,
             Quiet = parse.GetValue(_quiet),
+            GeoIpDirectory = parse.GetValue(_geoip),
         };
     }
 }

@@ -3,6 +3,7 @@ using Veil.Core.Events;
 using Veil.Core.Privacy;
 using Veil.Ingest.Wire;
 using Veil.Ingestion;
+using Veil.Privacy;
 using Veil.Projects;
 
 namespace Veil.Endpoints;
@@ -56,6 +57,7 @@ public static class MixpanelEndpoints
         {
             ClientAddress = flags.IpOverride ?? context.Connection.RemoteIpAddress,
             GeolocateFromRequest = flags.Ip || flags.IpOverride is not null,
+            Device = CoarseDeviceOf(services, context.Request.Headers.UserAgent.ToString()),
             NowMs = nowMs,
         };
         var projects = services.GetRequiredService<ProjectDirectory>();
@@ -132,8 +134,14 @@ public static class MixpanelEndpoints
                 }
                 var kind = endpoint == MixpanelEndpoint.Groups ? ProfileKind.Group : ProfileKind.User;
                 var subject = kind == ProfileKind.Group ? op.GroupId! : op.DistinctId!;
-                batch.ProfileUpdates.Add(ProfileMinimiser.Minimise(
-                    new ProfileInput(kind, op.GroupKey, subject, op.Operation, op.Value, op.TimeMs ?? nowMs, op.IgnoreTime), project.Privacy, requestContext));
+                var update = ProfileMinimiser.Minimise(
+                    new ProfileInput(kind, op.GroupKey, subject, op.Operation, op.Value, op.TimeMs ?? nowMs, op.IgnoreTime), project.Privacy, requestContext);
+                if (kind == ProfileKind.User)
+                {
+                    // Reserved PII ($email, $name, …) goes to the encrypted vault only, durably, before the acknowledgement.
+                    services.GetRequiredService<IdentityVault>().Apply(project, update.Subject, op.Operation, VaultFields(op.Operation, op.Value));
+                }
+                batch.ProfileUpdates.Add(update);
                 accepted++;
             }
             if (unknownTokens > 0 && accepted == 0 && unknownTokens == operations.Errors.Count)
@@ -156,6 +164,39 @@ public static class MixpanelEndpoints
             return;
         }
         await WriteAsync(context, response);
+    }
+
+    /// <summary>The PII part of a profile operation: reserved PII properties set, or named by <c>$unset</c>.</summary>
+    private static List<KeyValuePair<string, System.Text.Json.Nodes.JsonNode?>> VaultFields(string operation, JsonElement value)
+    {
+        var fields = new List<KeyValuePair<string, System.Text.Json.Nodes.JsonNode?>>();
+        if (operation is "$set" or "$set_once" && value.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var property in value.EnumerateObject())
+            {
+                if (ProfileMinimiser.PiiProperties.Contains(property.Name))
+                {
+                    fields.Add(new(property.Name, System.Text.Json.Nodes.JsonNode.Parse(property.Value.GetRawText())));
+                }
+            }
+        }
+        else if (operation == "$unset" && value.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var item in value.EnumerateArray())
+            {
+                if (item.ValueKind == JsonValueKind.String && ProfileMinimiser.PiiProperties.Contains(item.GetString()!)) fields.Add(new(item.GetString()!, null));
+            }
+        }
+        return fields;
+    }
+
+    /// <summary>The user agent reduced to families and majors; the string goes no further than this call.</summary>
+    private static CoarseDevice? CoarseDeviceOf(IServiceProvider services, string userAgent)
+    {
+        if (userAgent.Length == 0) return null;
+        var info = services.GetRequiredService<Ingest.Enrichment.UserAgentClassifier>().Classify(userAgent);
+        static string? Known(string family) => family is "Other" or "" ? null : family;
+        return new CoarseDevice(Known(info.BrowserFamily), info.BrowserMajor, Known(info.OsFamily), info.OsMajor, info.DeviceType);
     }
 
     private static async Task WriteAsync(HttpContext context, MixpanelResponse response, string? reason = null)

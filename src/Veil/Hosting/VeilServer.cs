@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.HttpOverrides;
 using Veil.Core.Privacy;
 using Veil.Endpoints;
+using Veil.Ingest.Enrichment;
 using Veil.Ingest.Wal;
 using Veil.Ingestion;
 using Veil.Projects;
@@ -146,9 +147,12 @@ public sealed class VeilServer : IAsyncDisposable
         builder.Services.AddSingleton(projects);
         builder.Services.AddSingleton<IEventStore>(store);
         builder.Services.AddSingleton(wal);
-        builder.Services.AddSingleton<IGeoLocator>(NoGeoLocator.Instance);
+        var geo = MaxMindGeoLocator.TryOpen(options.GeoIpDirectory);
+        builder.Services.AddSingleton<IGeoLocator>(geo is null ? NoGeoLocator.Instance : geo);
+        builder.Services.AddSingleton(new UserAgentClassifier());
         builder.Services.AddSingleton<EventMinimiser>();
         builder.Services.AddSingleton<IngestionService>();
+        builder.Services.AddSingleton<Veil.Privacy.IdentityVault>();
         builder.Services.AddSingleton<StoreWriter>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StoreWriter>());
         builder.Services.Configure<ForwardedHeadersOptions>(o =>
@@ -161,6 +165,11 @@ public sealed class VeilServer : IAsyncDisposable
         builder.Services.AddProblemDetails();
 
         var app = builder.Build();
+        if (geo is null)
+        {
+            app.Logger.LogWarning("No GeoIP database{Where}: events keep no country or region (IP addresses are still dropped). " +
+                "Run tools/geoip/install.sh and pass --geoip DIR (or set VEIL_GEOIP_DIR).", options.GeoIpDirectory is null ? "" : " in " + options.GeoIpDirectory);
+        }
         if (wal.Recovery.Truncated)
         {
             app.Logger.LogWarning("WAL recovery truncated a torn tail: {Bytes} bytes in {Segment} at offset {Offset} ({Reason}); every acknowledged record before it is intact.",
@@ -221,6 +230,7 @@ public sealed class VeilServer : IAsyncDisposable
         await services.GetRequiredService<WriteAheadLog>().DisposeAsync();
         services.GetRequiredService<IEventStore>().Dispose();
         services.GetRequiredService<IMetadataStore>().Dispose();
+        (services.GetRequiredService<IGeoLocator>() as IDisposable)?.Dispose();
         await _app.DisposeAsync();
     }
 }

@@ -20,4 +20,6 @@ public sealed class VeilServerOptions
     /// <summary>WAL bytes not yet in the store before new requests get 503.</summary>
     public long MaxUncheckpointedWalBytes { get; init; } = 512L * 1024 * 1024;
     public bool Quiet { get; init; }
+    /// <summary>Directory of DB-IP/MaxMind-format .mmdb files (tools/geoip/install.sh prints it); null: no geo.</summary>
+    public string? GeoIpDirectory { get; init; }
 }

@@ -111,9 +111,12 @@ public sealed class ProjectDirectory
     private ProjectContext Unwrap(ProjectRecord record)
     {
         var key = _masterKey.Unwrap(record.WrappedPseudonymKey, Context("pseudonym", record.Token));
+        var kek = _masterKey.Unwrap(record.WrappedKeyEncryptionKey, Context("kek", record.Token));
         var privacy = new ProjectPrivacy(record.Id, new PseudonymKey(key));
+        var vault = new VaultCipher(kek);
         CryptographicOperations.ZeroMemory(key);
-        return new ProjectContext(record, privacy);
+        CryptographicOperations.ZeroMemory(kek);
+        return new ProjectContext(record, privacy, vault);
     }
 
     // Not-found results are not cached, so a project created by another process is found on the next request.
