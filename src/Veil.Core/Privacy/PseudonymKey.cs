@@ -7,11 +7,14 @@ namespace Veil.Core.Privacy;
 public sealed class PseudonymKey
 {
     private readonly byte[] _key;
+    // One keyed HMAC per thread: re-keying on every call (HMACSHA256.HashData) costs more than the hash itself.
+    private readonly ThreadLocal<IncrementalHash> _hmac;
 
     public PseudonymKey(ReadOnlySpan<byte> key)
     {
         if (key.Length < 32) throw new ArgumentException("A pseudonym key needs at least 32 bytes.", nameof(key));
         _key = key.ToArray();
+        _hmac = new ThreadLocal<IncrementalHash>(() => IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _key));
     }
 
     /// <summary>HMAC-SHA256(key, UTF-8 of <paramref name="identifier"/>) cut to 128 bits.</summary>
@@ -22,7 +25,9 @@ public sealed class PseudonymKey
         Span<byte> utf8 = max <= 512 ? stackalloc byte[max] : (rented = new byte[max]);
         var length = Encoding.UTF8.GetBytes(identifier, utf8);
         Span<byte> mac = stackalloc byte[32];
-        HMACSHA256.HashData(_key, utf8[..length], mac);
+        var hmac = _hmac.Value!;
+        hmac.AppendData(utf8[..length]);
+        hmac.GetHashAndReset(mac);
         return Pseudonym.FromBytes(mac[..16]);
     }
 }

@@ -68,6 +68,7 @@ public sealed class DuckDbEventStore : IEventStore
             var builder = new DuckDBConnectionStringBuilder { DataSource = fullPath };
             // Passed to DuckDB as a configuration option when it opens the file.
             builder["checkpoint_threshold"] = string.Create(CultureInfo.InvariantCulture, $"{options.CheckpointThresholdBytes}B");
+            builder["memory_limit"] = string.Create(CultureInfo.InvariantCulture, $"{options.MemoryLimitBytes / (1024 * 1024)}MB");
             var connectionString = builder.ConnectionString;
             writer = new DuckDBConnection(connectionString);
             try

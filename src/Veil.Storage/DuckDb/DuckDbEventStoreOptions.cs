@@ -18,4 +18,10 @@ public sealed record DuckDbEventStoreOptions
     /// 128 MiB roughly halves commit cost for such applies at the price of a longer DuckDB log replay after a crash.
     /// </summary>
     public long CheckpointThresholdBytes { get; init; } = 128L * 1024 * 1024;
+
+    /// <summary>
+    /// DuckDB's buffer pool limit. DuckDB defaults to 80% of RAM, which lets a long ingest grow the server's memory by
+    /// gigabytes; a bounded pool keeps memory flat (queries spill to disk beyond it).
+    /// </summary>
+    public long MemoryLimitBytes { get; init; } = 1L * 1024 * 1024 * 1024;
 }

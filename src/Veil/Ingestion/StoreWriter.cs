@@ -20,6 +20,7 @@ public sealed class StoreWriter(WriteAheadLog wal, IEventStore store, ILogger<St
     public long DuplicatesSkipped => Interlocked.Read(ref _duplicates);
 
     private long _eventsStored;
+    private long _lastCheckpoint;
     private long _duplicates;
 
     public Task StartAsync(CancellationToken cancellationToken)
@@ -52,6 +53,7 @@ public sealed class StoreWriter(WriteAheadLog wal, IEventStore store, ILogger<St
                 var records = wal.ReadAfter(applied, MaxRecordsPerApply, MaxBytesPerApply);
                 if (records.Count == 0)
                 {
+                    if (wal.CheckpointLsn < applied) wal.Checkpoint(applied);
                     await wal.WaitForDurableAsync(applied, stopping);
                     continue;
                 }
@@ -64,7 +66,13 @@ public sealed class StoreWriter(WriteAheadLog wal, IEventStore store, ILogger<St
                 Interlocked.Add(ref _eventsStored, result.EventsStored);
                 Interlocked.Add(ref _duplicates, result.DuplicatesSkipped);
                 applied = records[^1].Lsn;
-                wal.Checkpoint(applied);
+                // The store's applied LSN is what replay trusts; the WAL checkpoint only frees old segments, so once a
+                // second is enough (each one writes and fsyncs a file).
+                if (Environment.TickCount64 - _lastCheckpoint >= 1000 || records.Count == MaxRecordsPerApply)
+                {
+                    wal.Checkpoint(applied);
+                    _lastCheckpoint = Environment.TickCount64;
+                }
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
