@@ -79,7 +79,11 @@ public sealed class EventMinimiser(IGeoLocator geoLocator)
     private readonly IGeoLocator _geo = geoLocator;
 
     /// <summary>Runs the pipeline over one event.</summary>
-    public StoredEvent Minimise(in EventInput input, ProjectPrivacy project, RequestContext request)
+    /// <param name="input">The validated event.</param>
+    /// <param name="project">Its project.</param>
+    /// <param name="request">The request it came in.</param>
+    /// <param name="vaultItems">Receives PII values the project's policy routes to the identity vault, if any.</param>
+    public StoredEvent Minimise(in EventInput input, ProjectPrivacy project, RequestContext request, List<Pii.PiiVaultItem>? vaultItems = null)
     {
         var props = input.Properties;
         var key = project.PseudonymKey;
@@ -160,7 +164,9 @@ public sealed class EventMinimiser(IGeoLocator geoLocator)
             }
             writer.WriteEndObject();
         }
-        stored.PropertiesJson = Encoding.UTF8.GetString(buffer.WrittenSpan);
+        stored.PropertiesJson = project.Scrubber is null
+            ? Encoding.UTF8.GetString(buffer.WrittenSpan)
+            : Scrub(project.Scrubber, buffer.WrittenMemory, vaultItems);
         if (request.Device is { } ua)
         {
             // The SDK's own values win; the request's user agent fills the gaps (server-side SDKs send none).
@@ -188,6 +194,19 @@ public sealed class EventMinimiser(IGeoLocator geoLocator)
 
     private static string? CountryCode(string? value) =>
         value is { Length: 2 } && char.IsAsciiLetter(value[0]) && char.IsAsciiLetter(value[1]) ? value.ToUpperInvariant() : null;
+
+    /// <summary>Promise 2's PII scan over the free properties (names and values, nested too), after the known ones were handled.</summary>
+    internal static string Scrub(Pii.PiiJsonScrubber scrubber, ReadOnlyMemory<byte> json, List<Pii.PiiVaultItem>? vaultItems)
+    {
+        using var document = JsonDocument.Parse(json);
+        var output = new ArrayBufferWriter<byte>(json.Length + 16);
+        using (var writer = new Utf8JsonWriter(output))
+        {
+            var result = scrubber.Scrub(document.RootElement, writer);
+            if (result.VaultItems.Count > 0) vaultItems?.AddRange(result.VaultItems);
+        }
+        return Encoding.UTF8.GetString(output.WrittenSpan);
+    }
 
     private GeoLocation Locate(RequestContext request, string? ipProperty)
     {

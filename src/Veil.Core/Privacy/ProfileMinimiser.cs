@@ -28,7 +28,11 @@ public static class ProfileMinimiser
     };
 
     /// <summary>Runs the pipeline over one profile operation.</summary>
-    public static ProfileUpdate Minimise(in ProfileInput input, ProjectPrivacy project, RequestContext request)
+    /// <param name="input">The validated operation.</param>
+    /// <param name="project">Its project.</param>
+    /// <param name="request">The request it came in.</param>
+    /// <param name="vaultItems">Receives PII values the project's policy routes to the identity vault, if any.</param>
+    public static ProfileUpdate Minimise(in ProfileInput input, ProjectPrivacy project, RequestContext request, List<Pii.PiiVaultItem>? vaultItems = null)
     {
         var subjectText = input.Kind == ProfileKind.Group ? GroupSubject(input.GroupKey!, input.SubjectId) : input.SubjectId;
         return new ProfileUpdate
@@ -38,7 +42,7 @@ public static class ProfileMinimiser
             GroupKey = input.GroupKey,
             Subject = project.PseudonymKey.Compute(subjectText),
             Operation = input.Operation,
-            ValueJson = MinimiseValue(input.Value),
+            ValueJson = MinimiseValue(input.Value, project.Scrubber, vaultItems),
             TimeMs = input.TimeMs,
             IgnoreTime = input.IgnoreTime,
             IngestedAtMs = request.NowMs,
@@ -48,7 +52,7 @@ public static class ProfileMinimiser
     /// <summary>The identifier whose pseudonym names a group profile: groups of different keys never collide.</summary>
     public static string GroupSubject(string groupKey, string groupId) => groupKey + "\u001f" + groupId;
 
-    private static string MinimiseValue(JsonElement value)
+    private static string MinimiseValue(JsonElement value, Pii.PiiJsonScrubber? scrubber, List<Pii.PiiVaultItem>? vaultItems)
     {
         if (value.ValueKind == JsonValueKind.Array)
         {
@@ -79,6 +83,6 @@ public static class ProfileMinimiser
             }
             writer.WriteEndObject();
         }
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+        return scrubber is null ? Encoding.UTF8.GetString(buffer.WrittenSpan) : EventMinimiser.Scrub(scrubber, buffer.WrittenMemory, vaultItems);
     }
 }

@@ -7,4 +7,6 @@ public sealed class ProjectPrivacy(int projectId, PseudonymKey pseudonymKey)
     public PseudonymKey PseudonymKey { get; } = pseudonymKey;
     /// <summary>Whether city-level geo may be kept (country and region always are).</summary>
     public bool AllowCity { get; init; }
+    /// <summary>Scans free properties for PII and applies the project's policy; null scans nothing (tests of other steps).</summary>
+    public Pii.PiiJsonScrubber? Scrubber { get; init; }
 }

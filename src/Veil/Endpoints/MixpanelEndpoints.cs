@@ -88,6 +88,7 @@ public static class MixpanelEndpoints
             }
             var minimiser = services.GetRequiredService<EventMinimiser>();
             var kept = new List<MixpanelEvent>(events.Events.Count);
+            var vaultItems = new List<Core.Privacy.Pii.PiiVaultItem>();
             var unknownTokens = 0;
             foreach (var e in events.Events)
             {
@@ -105,7 +106,10 @@ public static class MixpanelEndpoints
                     continue;
                 }
                 kept.Add(e);
-                batch.Events.Add(minimiser.Minimise(new EventInput(e.Name, e.Properties, e.TimeMs, e.InsertId, e.DistinctId), project.Privacy, requestContext));
+                vaultItems.Clear();
+                var stored = minimiser.Minimise(new EventInput(e.Name, e.Properties, e.TimeMs, e.InsertId, e.DistinctId), project.Privacy, requestContext, vaultItems);
+                batch.Events.Add(stored);
+                if (vaultItems.Count > 0 && stored.DistinctId is { } person) ToVault(services, project, person, vaultItems);
             }
             if (unknownTokens > 0 && kept.Count == 0 && events.Skipped == 0 && unknownTokens == events.Errors.Count)
             {
@@ -134,8 +138,10 @@ public static class MixpanelEndpoints
                 }
                 var kind = endpoint == MixpanelEndpoint.Groups ? ProfileKind.Group : ProfileKind.User;
                 var subject = kind == ProfileKind.Group ? op.GroupId! : op.DistinctId!;
+                var profileVaultItems = new List<Core.Privacy.Pii.PiiVaultItem>();
                 var update = ProfileMinimiser.Minimise(
-                    new ProfileInput(kind, op.GroupKey, subject, op.Operation, op.Value, op.TimeMs ?? nowMs, op.IgnoreTime), project.Privacy, requestContext);
+                    new ProfileInput(kind, op.GroupKey, subject, op.Operation, op.Value, op.TimeMs ?? nowMs, op.IgnoreTime), project.Privacy, requestContext, profileVaultItems);
+                if (kind == ProfileKind.User && profileVaultItems.Count > 0) ToVault(services, project, update.Subject, profileVaultItems);
                 if (kind == ProfileKind.User)
                 {
                     // Reserved PII ($email, $name, …) goes to the encrypted vault only, durably, before the acknowledgement.
@@ -165,6 +171,11 @@ public static class MixpanelEndpoints
         }
         await WriteAsync(context, response);
     }
+
+    /// <summary>PII the project's policy sends to the vault (policy action `vault`), kept there under its property path.</summary>
+    private static void ToVault(IServiceProvider services, ProjectContext project, Core.Privacy.Pseudonym person, List<Core.Privacy.Pii.PiiVaultItem> items) =>
+        services.GetRequiredService<IdentityVault>().Apply(project, person, "$set",
+            items.Select(i => new KeyValuePair<string, System.Text.Json.Nodes.JsonNode?>(i.Path, System.Text.Json.Nodes.JsonValue.Create(i.Value))).ToList());
 
     /// <summary>The PII part of a profile operation: reserved PII properties set, or named by <c>$unset</c>.</summary>
     private static List<KeyValuePair<string, System.Text.Json.Nodes.JsonNode?>> VaultFields(string operation, JsonElement value)

@@ -12,6 +12,7 @@ public static class ReadEndpoints
     public static void Map(IEndpointRouteBuilder app)
     {
         app.MapGet("/api/projects/{id:int}/events/count", CountAsync);
+        app.MapGet("/api/projects/{id:int}/privacy/pii-hits", PiiHitsAsync);
     }
 
     private static async Task CountAsync(HttpContext context, int id, ProjectDirectory projects, IEventStore store)
@@ -51,6 +52,33 @@ public static class ReadEndpoints
             writer.WriteStartObject();
             writer.WriteString("date", day.Day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
             writer.WriteNumber("count", day.Count);
+            writer.WriteEndObject();
+        }
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+
+    /// <summary>How often each detector fired on each property since start (names and counts only, never values).</summary>
+    private static async Task PiiHitsAsync(HttpContext context, int id, ProjectDirectory projects, Core.Privacy.Pii.PiiHitCounter counter)
+    {
+        var auth = ProjectAuthenticator.Authenticate(context, projects, id, allowToken: false);
+        if (auth.Project is null)
+        {
+            context.Response.Headers.WWWAuthenticate = "Basic realm=\"veil\"";
+            await Problems.Write(context, 401, "Unauthorized", auth.Failure!);
+            return;
+        }
+        context.Response.ContentType = "application/json";
+        await using var writer = new Utf8JsonWriter(context.Response.Body);
+        writer.WriteStartObject();
+        writer.WriteNumber("project", id);
+        writer.WriteStartArray("hits");
+        foreach (var hit in counter.Snapshot().Where(h => h.ProjectId == id).OrderByDescending(h => h.Count))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("property", hit.PropertyName);
+            writer.WriteString("detector", hit.Detector.ToString());
+            writer.WriteNumber("count", hit.Count);
             writer.WriteEndObject();
         }
         writer.WriteEndArray();

@@ -106,10 +106,11 @@ public sealed class VeilServer : IAsyncDisposable
         });
 
         var metadata = SqliteMetadataStore.Open(VeilPaths.MetadataFile(options.DataDirectory));
+        var piiHits = new Core.Privacy.Pii.PiiHitCounter();
         ProjectDirectory projects;
         try
         {
-            projects = new ProjectDirectory(metadata, options.MasterKey);
+            projects = new ProjectDirectory(metadata, options.MasterKey, piiHits);
         }
         catch
         {
@@ -145,6 +146,7 @@ public sealed class VeilServer : IAsyncDisposable
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<IMetadataStore>(metadata);
         builder.Services.AddSingleton(projects);
+        builder.Services.AddSingleton(piiHits);
         builder.Services.AddSingleton<IEventStore>(store);
         builder.Services.AddSingleton(wal);
         var geo = MaxMindGeoLocator.TryOpen(options.GeoIpDirectory);

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using Veil.Core.Privacy;
+using Veil.Core.Privacy.Pii;
 using Veil.Hosting;
 using Veil.Storage.Metadata;
 
@@ -19,9 +20,12 @@ public sealed class ProjectDirectory
     private readonly ConcurrentDictionary<string, ProjectContext?> _byToken = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<int, ProjectContext?> _byId = new();
 
-    public ProjectDirectory(IMetadataStore metadata, MasterKey masterKey)
+    private readonly PiiHitCounter _piiHits;
+
+    public ProjectDirectory(IMetadataStore metadata, MasterKey masterKey, PiiHitCounter? piiHits = null)
     {
         _metadata = metadata;
+        _piiHits = piiHits ?? new PiiHitCounter();
         _masterKey = masterKey;
         var fingerprint = masterKey.Fingerprint();
         var stored = metadata.GetSetting(FingerprintSetting);
@@ -112,7 +116,12 @@ public sealed class ProjectDirectory
     {
         var key = _masterKey.Unwrap(record.WrappedPseudonymKey, Context("pseudonym", record.Token));
         var kek = _masterKey.Unwrap(record.WrappedKeyEncryptionKey, Context("kek", record.Token));
-        var privacy = new ProjectPrivacy(record.Id, new PseudonymKey(key));
+        var pseudonymKey = new PseudonymKey(key);
+        var privacy = new ProjectPrivacy(record.Id, pseudonymKey)
+        {
+            // Default policy: redact every detector hit ([email], [card], …); per-project policies come with the policy API.
+            Scrubber = new PiiJsonScrubber(record.Id, PiiPolicy.Default, value => pseudonymKey.Compute(value).ToString(), _piiHits),
+        };
         var vault = new VaultCipher(kek);
         CryptographicOperations.ZeroMemory(key);
         CryptographicOperations.ZeroMemory(kek);
