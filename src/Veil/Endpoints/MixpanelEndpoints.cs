@@ -42,10 +42,10 @@ public static class MixpanelEndpoints
         var services = context.RequestServices;
         var nowMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         // Read one byte past the limit so the decoder can tell "too large" (413) from "exactly at the limit".
-        var body = await RequestBodies.ReadAsync(context.Request, Limits.MaxBodyBytes + 1L, context.RequestAborted);
+        using var body = await RequestBodies.ReadAsync(context.Request, Limits.MaxBodyBytes + 1L, context.RequestAborted);
         var request = new WireRequest(context.Request.Method, context.Request.Path.Value ?? "", context.Request.QueryString.Value ?? "",
             context.Request.ContentType, context.Request.Headers.ContentEncoding.ToString() is { Length: > 0 } ce ? ce : null,
-            body ?? OversizedBody.Value);
+            body is null ? OversizedBody.Value : body.WrittenMemory);
         using var decoded = MixpanelWire.Decode(endpoint, request, Limits);
         if (!decoded.Succeeded)
         {
