@@ -161,6 +161,11 @@ SAMPLER_PID=""
 # The baseline appends as many events as the largest run acknowledged, with the server stopped (same machine, no contention).
 events="$(grep -h '"events_acked"' "${RESULTS[@]}" | tr -dc '0-9\n' | sort -n | tail -n 1)"
 [ "${events:-0}" -gt 0 ] || events=1000000
+# The baseline holds its events in memory: a soak acknowledges tens of millions, so cap it (a rate needs no more).
+[ "$events" -le 2000000 ] || events=2000000
+mkdir -p "$ROOT/bench/results"
+# Keep the memory curve (epoch seconds, RSS KiB, WAL bytes; one line a second) beside the result, before anything can fail.
+cp "$WORK/rss.txt" "${RESULT%.json}-rss.txt"
 log "baseline: DuckDB appender, $events events"
 "${LOAD[@]}" baseline --events "$events" --seed 1 --db "$WORK/baseline.duckdb" --out "$WORK/baseline.json" >/dev/null
 

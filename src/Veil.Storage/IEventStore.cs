@@ -30,4 +30,7 @@ public interface IEventStore : IDisposable
 
     /// <summary>Number of events stored for a project.</summary>
     long CountEvents(int projectId);
+
+    /// <summary>Every top-level free property name in a project's stored events, with how many events carry it.</summary>
+    IReadOnlyList<PropertyUsage> DescribeProperties(int projectId);
 }

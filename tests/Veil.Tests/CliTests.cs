@@ -14,6 +14,7 @@ public partial class CliTests
     [InlineData("project", "service-account")]
     [InlineData("keys", "generate")]
     [InlineData("keys", "rotate-master")]
+    [InlineData("inventory")]
     public async Task Every_command_has_help(params string[] command)
     {
         var config = Directory.CreateTempSubdirectory("veil-cli-").FullName;

@@ -178,6 +178,23 @@ public sealed class DuckDbEventStore : IEventStore
         return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
     }
 
+    /// <inheritdoc />
+    public IReadOnlyList<PropertyUsage> DescribeProperties(int projectId)
+    {
+        using var connection = OpenReader();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT name, count(*) AS events
+            FROM (SELECT unnest(json_keys(properties)) AS name FROM events WHERE project_id = $project)
+            GROUP BY name ORDER BY events DESC, name
+            """;
+        command.Parameters.Add(new DuckDBParameter("project", projectId));
+        using var reader = command.ExecuteReader();
+        var usage = new List<PropertyUsage>();
+        while (reader.Read()) usage.Add(new PropertyUsage(reader.GetString(0), reader.GetInt64(1)));
+        return usage;
+    }
+
     /// <summary>Closes the writer connection; DuckDB checkpoints when the last connection to the file closes.</summary>
     public void Dispose()
     {

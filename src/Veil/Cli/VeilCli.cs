@@ -14,6 +14,7 @@ public static class VeilCli
             DemoCommand.Create(),
             ProjectCommands.Create(),
             KeysCommands.Create(),
+            InventoryCommand.Create(),
         };
         try
         {

@@ -13,6 +13,7 @@ public static class ReadEndpoints
     {
         app.MapGet("/api/projects/{id:int}/events/count", CountAsync);
         app.MapGet("/api/projects/{id:int}/privacy/pii-hits", PiiHitsAsync);
+        app.MapGet("/api/projects/{id:int}/inventory", InventoryAsync);
     }
 
     private static async Task CountAsync(HttpContext context, int id, ProjectDirectory projects, IEventStore store)
@@ -56,6 +57,26 @@ public static class ReadEndpoints
         }
         writer.WriteEndArray();
         writer.WriteEndObject();
+    }
+
+    /// <summary>What Veil stores for the project, classified (the data inventory).</summary>
+    private static async Task InventoryAsync(HttpContext context, int id, ProjectDirectory projects, IEventStore store, Core.Privacy.Pii.PiiHitCounter counter, Privacy.IdentityVault vault)
+    {
+        var auth = ProjectAuthenticator.Authenticate(context, projects, id, allowToken: false);
+        if (auth.Project is null)
+        {
+            context.Response.Headers.WWWAuthenticate = "Basic realm=\"veil\"";
+            await Problems.Write(context, 401, "Unauthorized", auth.Failure!);
+            return;
+        }
+        var entries = Privacy.DataInventory.Build(id, store, vault.Count(auth.Project), counter.Snapshot());
+        context.Response.ContentType = "application/json";
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(4096);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            Privacy.InventoryJson.Write(writer, id, entries);
+        }
+        await context.Response.Body.WriteAsync(buffer.WrittenMemory);
     }
 
     /// <summary>How often each detector fired on each property since start (names and counts only, never values).</summary>
