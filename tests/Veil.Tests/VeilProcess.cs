@@ -34,6 +34,8 @@ public sealed class VeilProcess : IAsyncDisposable
     public string BaseUrl => $"https://127.0.0.1:{Port}";
     public string CertificatePath => Path.Combine(ConfigDirectory, "tls", "veil-selfsigned.crt");
     public string Output { get { lock (_output) return _output.ToString(); } }
+    /// <summary>Start with <c>--quiet</c> (warnings only); false logs at information level.</summary>
+    public bool Quiet { get; set; } = true;
 
     /// <summary>A fresh data directory with a master key; nothing started yet.</summary>
     public static async Task<VeilProcess> CreateAsync()
@@ -62,7 +64,8 @@ public sealed class VeilProcess : IAsyncDisposable
     public async Task StartAsync(params string[] extraArgs)
     {
         if (_process is not null) throw new InvalidOperationException("Already running.");
-        var args = new List<string> { "serve", "--data", DataDirectory, "--key-file", KeyFile, "--urls", BaseUrl, "--cert-dir", Path.Combine(ConfigDirectory, "tls"), "--quiet" };
+        var args = new List<string> { "serve", "--data", DataDirectory, "--key-file", KeyFile, "--urls", BaseUrl, "--cert-dir", Path.Combine(ConfigDirectory, "tls") };
+        if (Quiet) args.Add("--quiet");
         args.AddRange(extraArgs);
         _process = StartCli(ConfigDirectory, args, line => { lock (_output) _output.AppendLine(line); });
         using var client = CreateClient();
