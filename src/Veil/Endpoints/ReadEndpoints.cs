@@ -14,6 +14,8 @@ public static class ReadEndpoints
         app.MapGet("/api/projects/{id:int}/events/count", CountAsync);
         app.MapGet("/api/projects/{id:int}/privacy/pii-hits", PiiHitsAsync);
         app.MapGet("/api/projects/{id:int}/inventory", InventoryAsync);
+        app.MapGet("/api/projects/{id:int}/privacy/policy", GetPolicyAsync);
+        app.MapPut("/api/projects/{id:int}/privacy/policy", PutPolicyAsync);
     }
 
     private static async Task CountAsync(HttpContext context, int id, ProjectDirectory projects, IEventStore store)
@@ -57,6 +59,42 @@ public static class ReadEndpoints
         }
         writer.WriteEndArray();
         writer.WriteEndObject();
+    }
+
+    /// <summary>The project's PII policy (the default redacts every hit).</summary>
+    private static async Task GetPolicyAsync(HttpContext context, int id, ProjectDirectory projects)
+    {
+        if (await AuthenticateAsync(context, projects, id) is null) return;
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(projects.GetPiiPolicyJson(id) ?? "{\"detectors\":{},\"properties\":{},\"allow\":[]}");
+    }
+
+    /// <summary>Replaces the project's PII policy after validating it.</summary>
+    private static async Task PutPolicyAsync(HttpContext context, int id, ProjectDirectory projects)
+    {
+        if (await AuthenticateAsync(context, projects, id) is null) return;
+        using var body = await RequestBodies.ReadAsync(context.Request, 64 * 1024, context.RequestAborted);
+        if (body is null)
+        {
+            await Problems.Write(context, 413, "Policy too large", "A PII policy is at most 64 KiB.");
+            return;
+        }
+        var json = System.Text.Encoding.UTF8.GetString(body.WrittenSpan);
+        if (!projects.TrySetPiiPolicy(id, json, out var error))
+        {
+            await Problems.Write(context, 400, "Invalid policy", error!);
+            return;
+        }
+        context.Response.StatusCode = 204;
+    }
+
+    private static async Task<ProjectContext?> AuthenticateAsync(HttpContext context, ProjectDirectory projects, int id)
+    {
+        var auth = ProjectAuthenticator.Authenticate(context, projects, id, allowToken: false);
+        if (auth.Project is not null) return auth.Project;
+        context.Response.Headers.WWWAuthenticate = "Basic realm=\"veil\"";
+        await Problems.Write(context, 401, "Unauthorized", auth.Failure!);
+        return null;
     }
 
     /// <summary>What Veil stores for the project, classified (the data inventory).</summary>

@@ -109,6 +109,31 @@ public sealed class ProjectDirectory
         return rewrapped.Count;
     }
 
+    /// <summary>The project's PII policy as stored (JSON), or null for the default (redact every hit).</summary>
+    public string? GetPiiPolicyJson(int projectId) => _metadata.GetSetting(PolicySetting(projectId));
+
+    /// <summary>Stores a validated PII policy; the project's pipeline uses it from the next request on.</summary>
+    public bool TrySetPiiPolicy(int projectId, string json, out string? error)
+    {
+        if (!Veil.Privacy.PiiPolicyDocument.TryParse(json, out _, out error)) return false;
+        _metadata.SetSetting(PolicySetting(projectId), json);
+        if (_byId.TryRemove(projectId, out var cached) && cached is not null) _byToken.TryRemove(cached.Record.Token, out _);
+        foreach (var (token, context) in _byToken)
+        {
+            if (context?.Id == projectId) _byToken.TryRemove(token, out _);
+        }
+        return true;
+    }
+
+    private PiiPolicy PolicyOf(int projectId)
+    {
+        var json = GetPiiPolicyJson(projectId);
+        // A stored policy was validated when it was set; if it no longer parses, fall back to the strictest default.
+        return json is not null && Veil.Privacy.PiiPolicyDocument.TryParse(json, out var policy, out _) ? policy : PiiPolicy.Default;
+    }
+
+    private static string PolicySetting(int projectId) => $"pii_policy:{projectId}";
+
     /// <summary>Secrets are 256 random bits, so one SHA-256 is enough to store them safely.</summary>
     public static byte[] HashSecret(string secret) => SHA256.HashData(Encoding.UTF8.GetBytes(secret));
 
@@ -120,7 +145,7 @@ public sealed class ProjectDirectory
         var privacy = new ProjectPrivacy(record.Id, pseudonymKey)
         {
             // Default policy: redact every detector hit ([email], [card], …); per-project policies come with the policy API.
-            Scrubber = new PiiJsonScrubber(record.Id, PiiPolicy.Default, value => pseudonymKey.Compute(value).ToString(), _piiHits),
+            Scrubber = new PiiJsonScrubber(record.Id, PolicyOf(record.Id), value => pseudonymKey.Compute(value).ToString(), _piiHits),
         };
         var vault = new VaultCipher(kek);
         CryptographicOperations.ZeroMemory(key);
