@@ -31,6 +31,13 @@ public interface IEventStore : IDisposable
     /// <summary>Number of events stored for a project.</summary>
     long CountEvents(int projectId);
 
+    /// <summary>
+    /// Fingerprint risk after coarsening: each person's (device id, else distinct id) first stored device/geo combination
+    /// (browser, major, OS, OS major, device type, screen bucket, country, region, city); returns how many persons there
+    /// are and how many of them have a combination no one else has.
+    /// </summary>
+    (long Persons, long Unique) CountUniqueDeviceCombinations(int projectId);
+
     /// <summary>Every top-level free property name in a project's stored events, with how many events carry it.</summary>
     IReadOnlyList<PropertyUsage> DescribeProperties(int projectId);
 }

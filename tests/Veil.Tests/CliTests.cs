@@ -15,6 +15,7 @@ public partial class CliTests
     [InlineData("keys", "generate")]
     [InlineData("keys", "rotate-master")]
     [InlineData("inventory")]
+    [InlineData("privacy", "fingerprint-risk")]
     public async Task Every_command_has_help(params string[] command)
     {
         var config = Directory.CreateTempSubdirectory("veil-cli-").FullName;
@@ -43,6 +44,24 @@ public partial class CliTests
         Assert.True(again == 0, secondOutput);
         Assert.Contains("already generated", secondOutput, StringComparison.Ordinal);
         Assert.DoesNotContain("Generated a demo master key", secondOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Fingerprint_risk_of_the_demo_population_falls_with_coarsening()
+    {
+        await using var veil = await VeilProcess.CreateAsync();
+        var (exit, output) = await VeilProcess.RunCliAsync(veil.ConfigDirectory, "demo", "--data", veil.DataDirectory, "--users", "800", "--days", "20",
+            "--no-serve", "--urls", veil.BaseUrl, "--cert-dir", Path.Combine(veil.ConfigDirectory, "tls"));
+        Assert.True(exit == 0, output);
+        (exit, output) = await VeilProcess.RunCliAsync(veil.ConfigDirectory, "privacy", "fingerprint-risk", "--data", veil.DataDirectory, "--project", "1",
+            "--demo-users", "800", "--demo-days", "20", "--json");
+        Assert.True(exit == 0, output);
+        var report = System.Text.Json.JsonDocument.Parse(output.Trim().Split('\n')[^1]).RootElement;
+        Assert.Equal(800, report.GetProperty("persons").GetInt64());
+        var before = report.GetProperty("share_unique_before").GetDouble();
+        var after = report.GetProperty("share_unique_after").GetDouble();
+        Assert.True(before > 0.9, $"exact device details should single out most demo users, got {before:P}");
+        Assert.True(after < before / 5, $"coarsening should cut the unique share by far: before {before:P}, after {after:P}");
     }
 
     [Fact]

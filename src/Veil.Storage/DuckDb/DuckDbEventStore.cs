@@ -179,6 +179,29 @@ public sealed class DuckDbEventStore : IEventStore
     }
 
     /// <inheritdoc />
+    public (long Persons, long Unique) CountUniqueDeviceCombinations(int projectId)
+    {
+        using var connection = OpenReader();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            WITH per_person AS (
+                SELECT coalesce(device_id, distinct_id) AS person,
+                       arg_min(concat_ws('|', coalesce(browser, ''), coalesce(CAST(browser_version AS VARCHAR), ''), coalesce(os, ''),
+                                         coalesce(os_version, ''), coalesce(device_type, ''), coalesce(screen, ''), coalesce(country, ''),
+                                         coalesce(region, ''), coalesce(city, '')), time) AS combination
+                FROM events
+                WHERE project_id = $project AND coalesce(device_id, distinct_id) IS NOT NULL
+                GROUP BY person),
+            sizes AS (SELECT combination, count(*) AS people FROM per_person GROUP BY combination)
+            SELECT CAST(coalesce(sum(people), 0) AS BIGINT), CAST(coalesce(sum(people) FILTER (WHERE people = 1), 0) AS BIGINT) FROM sizes
+            """;
+        command.Parameters.Add(new DuckDBParameter("project", projectId));
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        return (Convert.ToInt64(reader.GetValue(0), CultureInfo.InvariantCulture), Convert.ToInt64(reader.GetValue(1), CultureInfo.InvariantCulture));
+    }
+
+    /// <inheritdoc />
     public IReadOnlyList<PropertyUsage> DescribeProperties(int projectId)
     {
         using var connection = OpenReader();

@@ -15,6 +15,7 @@ public static class VeilCli
             ProjectCommands.Create(),
             KeysCommands.Create(),
             InventoryCommand.Create(),
+            PrivacyCommands.Create(),
         };
         try
         {

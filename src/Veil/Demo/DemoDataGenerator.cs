@@ -16,6 +16,19 @@ public sealed class DemoDataGenerator(int users, int days, int seed, DateTimeOff
         ("IN", "Maharashtra", 0.12), ("BR", "São Paulo", 0.08), ("JP", "Tokyo", 0.05), ("CA", "Ontario", 0.08), ("AU", "New South Wales", 0.07),
     ];
 
+    private static readonly Dictionary<string, string[]> Cities = new()
+    {
+        ["US"] = ["San Francisco", "Los Angeles", "San Diego", "New York", "Buffalo", "Albany"],
+        ["GB"] = ["London", "Manchester", "Leeds", "Bristol"],
+        ["DE"] = ["Berlin"],
+        ["FR"] = ["Paris", "Versailles", "Boulogne-Billancourt"],
+        ["IN"] = ["Mumbai", "Pune", "Nagpur"],
+        ["BR"] = ["São Paulo", "Campinas", "Santos"],
+        ["JP"] = ["Tokyo", "Hachiōji"],
+        ["CA"] = ["Toronto", "Ottawa", "Hamilton"],
+        ["AU"] = ["Sydney", "Newcastle", "Wollongong"],
+    };
+
     private static readonly (string Browser, int Version, string Os, int Width, int Height, double Weight)[] Devices =
     [
         ("Chrome", 131, "Windows", 1920, 1080, 0.30), ("Chrome", 131, "Mac OS X", 1440, 900, 0.15), ("Safari", 18, "Mac OS X", 1512, 982, 0.10),
@@ -29,6 +42,25 @@ public sealed class DemoDataGenerator(int users, int days, int seed, DateTimeOff
 
     public int Users => users;
 
+    /// <summary>
+    /// The exact device and place of every demo user as the SDK would report them before Veil coarsens anything
+    /// (full browser version, window size, city): the "before" of the fingerprint-risk report.
+    /// </summary>
+    public List<RawDeviceProfile> RawProfiles()
+    {
+        var random = new Random(seed);
+        var start = end.AddDays(-days);
+        var profiles = new List<RawDeviceProfile>(users);
+        for (var u = 0; u < users; u++)
+        {
+            // Drawing every event keeps the random sequence identical to Batches().
+            foreach (var _ in UserEvents(random, u, start, profiles))
+            {
+            }
+        }
+        return profiles;
+    }
+
     /// <summary>Yields one JSON array of at most <paramref name="batchSize"/> events at a time, and how many users it completes.</summary>
     public IEnumerable<(byte[] Body, int EventCount, int UsersDone)> Batches(int batchSize = 2000)
     {
@@ -40,7 +72,7 @@ public sealed class DemoDataGenerator(int users, int days, int seed, DateTimeOff
         var start = end.AddDays(-days);
         for (var u = 0; u < users; u++)
         {
-            foreach (var e in UserEvents(random, u, start))
+            foreach (var e in UserEvents(random, u, start, null))
             {
                 e(writer);
                 inBatch++;
@@ -62,12 +94,19 @@ public sealed class DemoDataGenerator(int users, int days, int seed, DateTimeOff
         writer.Dispose();
     }
 
-    private IEnumerable<Action<Utf8JsonWriter>> UserEvents(Random random, int index, DateTimeOffset start)
+    private IEnumerable<Action<Utf8JsonWriter>> UserEvents(Random random, int index, DateTimeOffset start, List<RawDeviceProfile>? profiles)
     {
         var deviceId = new Guid(NextBytes(random, 16)).ToString();
         var userId = "user-" + index.ToString(CultureInfo.InvariantCulture);
         var (country, region, _) = Pick(random, Countries, c => c.Weight);
         var device = Pick(random, Devices, d => d.Weight);
+        // What a real SDK reports is finer than a device class: full versions, window sizes, cities.
+        var cities = Cities[country];
+        var city = cities[random.Next(cities.Length)];
+        var fullVersion = string.Create(CultureInfo.InvariantCulture, $"{device.Version}.0.{6000 + random.Next(1000)}.{random.Next(200)}");
+        var width = device.Width - random.Next(0, 6) * 16;
+        var height = device.Height - random.Next(0, 14) * 10;
+        profiles?.Add(new RawDeviceProfile(deviceId, device.Browser, fullVersion, device.Os, width, height, country, region, city));
         var firstDay = random.Next(days);
         var signsUp = random.NextDouble() < 0.6;
         // Churn: each further day brings the user back with a falling probability.
@@ -138,12 +177,13 @@ public sealed class DemoDataGenerator(int users, int days, int seed, DateTimeOff
                 w.WriteString("$current_url", "https://shop.example" + path);
                 w.WriteString("$referrer", referrer);
                 w.WriteString("$browser", device.Browser);
-                w.WriteNumber("$browser_version", device.Version);
+                w.WriteString("$browser_version", fullVersion);
                 w.WriteString("$os", device.Os);
-                w.WriteNumber("$screen_width", device.Width);
-                w.WriteNumber("$screen_height", device.Height);
+                w.WriteNumber("$screen_width", width);
+                w.WriteNumber("$screen_height", height);
                 w.WriteString("mp_country_code", country);
                 w.WriteString("$region", region);
+                w.WriteString("$city", city);
                 w.WriteString("mp_lib", "web");
                 foreach (var (key, value) in extra)
                 {
