@@ -21,7 +21,7 @@ public class StolenDiskTests
     public async Task Profile_pii_is_only_in_the_vault_and_no_file_holds_it_in_any_encoding()
     {
         var server = await VeilTestServer.StartAsync();
-        var (id, token, _) = server.CreateProject("stolen-disk");
+        var (id, token, importSecret) = server.CreateProject("stolen-disk");
         using var client = server.CreateClient();
         var set = $$$"""{"$token":"{{{token}}}","$distinct_id":"{{{UserId}}}","$set":{"$email":"{{{Email}}}","$name":"{{{Name}}}","plan":"pro"}}""";
         var setOnce = $$$"""{"$token":"{{{token}}}","$distinct_id":"{{{UserId}}}","$set_once":{"$phone":"{{{Phone}}}"}}""";
@@ -30,6 +30,15 @@ public class StolenDiskTests
         Assert.Equal(200, (await client.SendForReplyAsync(VeilHttp.Post("/engage/?verbose=1&ip=1", "data=" + Uri.EscapeDataString(Convert.ToBase64String(Encoding.UTF8.GetBytes("[" + setOnce + "]")))))).Status);
         var track = $$$"""{"event":"Signed Up","properties":{"token":"{{{token}}}","distinct_id":"{{{UserId}}}","ip":"81.2.69.160","$current_url":"https://shop.example/welcome?email={{{Uri.EscapeDataString(Email)}}}"}}""";
         Assert.Equal(200, (await client.SendForReplyAsync(VeilHttp.Post("/track", "data=" + Uri.EscapeDataString(track)))).Status);
+        // /import as a JSON array with the secret, and Veil's native NDJSON endpoint with the token.
+        var imported = $$$"""[{"event":"Imported","properties":{"time":{{{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}}},"distinct_id":"{{{UserId}}}","$insert_id":"imp-1","contact":"{{{Email}}}","ip":"81.2.69.160","mobile":"{{{Phone}}}"}}]""";
+        Assert.Equal(200, (await client.SendForReplyAsync(VeilHttp.Post("/import?strict=1", imported, VeilHttp.Json).WithBasic(importSecret))).Status);
+        var native = $$$"""{"event":"Native","properties":{"time":{{{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}}},"distinct_id":"{{{UserId}}}","$insert_id":"nat-1","note":"reach me at {{{Email}}} or {{{Phone}}}"}}""";
+        using (var nativeRequest = VeilHttp.Post("/api/events", native, "application/x-ndjson"))
+        {
+            nativeRequest.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            Assert.Equal(200, (await client.SendForReplyAsync(nativeRequest)).Status);
+        }
         await server.CaughtUpAsync();
 
         var project = server.Server.Projects.FindById(id)!;
