@@ -108,8 +108,7 @@ public sealed class EventMinimiser(IGeoLocator geoLocator)
         string? referringDomain = null;
         int? width = null, height = null;
         string? device = null;
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer))
+        var (buffer, writer) = ReusableJson.First();
         {
             writer.WriteStartObject();
             foreach (var property in props.EnumerateObject())
@@ -163,6 +162,7 @@ public sealed class EventMinimiser(IGeoLocator geoLocator)
                 }
             }
             writer.WriteEndObject();
+            writer.Flush();
         }
         stored.PropertiesJson = project.Scrubber is null
             ? Encoding.UTF8.GetString(buffer.WrittenSpan)
@@ -199,12 +199,10 @@ public sealed class EventMinimiser(IGeoLocator geoLocator)
     internal static string Scrub(Pii.PiiJsonScrubber scrubber, ReadOnlyMemory<byte> json, List<Pii.PiiVaultItem>? vaultItems)
     {
         using var document = JsonDocument.Parse(json);
-        var output = new ArrayBufferWriter<byte>(json.Length + 16);
-        using (var writer = new Utf8JsonWriter(output))
-        {
-            var result = scrubber.Scrub(document.RootElement, writer);
-            if (result.VaultItems.Count > 0) vaultItems?.AddRange(result.VaultItems);
-        }
+        var (output, writer) = ReusableJson.Second();
+        var result = scrubber.Scrub(document.RootElement, writer);
+        writer.Flush();
+        if (result.VaultItems.Count > 0) vaultItems?.AddRange(result.VaultItems);
         return Encoding.UTF8.GetString(output.WrittenSpan);
     }
 
