@@ -26,6 +26,11 @@ public interface IMetadataStore : IDisposable
     /// <summary>Number of vault entries of a project.</summary>
     long CountVaultRecords(int projectId);
 
+    /// <summary>Adds PII detection counts (names and counts only, never values) to the persisted totals.</summary>
+    void AddPiiHits(IEnumerable<(int ProjectId, string Property, string Detector, long Count)> deltas);
+    /// <summary>The persisted PII detection totals.</summary>
+    IReadOnlyList<(int ProjectId, string Property, string Detector, long Count)> LoadPiiHits();
+
     /// <summary>A small named setting (e.g. the master key fingerprint); null if unset.</summary>
     string? GetSetting(string name);
     void SetSetting(string name, string value);

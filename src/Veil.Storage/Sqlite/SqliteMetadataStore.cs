@@ -37,6 +37,12 @@ public sealed class SqliteMetadataStore : IMetadataStore
                 ciphertext BLOB NOT NULL,
                 updated_at INTEGER NOT NULL,
                 PRIMARY KEY (project_id, subject));
+            CREATE TABLE IF NOT EXISTS pii_hits (
+                project_id INTEGER NOT NULL,
+                property TEXT NOT NULL,
+                detector TEXT NOT NULL,
+                count INTEGER NOT NULL,
+                PRIMARY KEY (project_id, property, detector));
             CREATE TABLE IF NOT EXISTS service_accounts (
                 username TEXT PRIMARY KEY,
                 secret_hash BLOB NOT NULL,
@@ -183,6 +189,46 @@ public sealed class SqliteMetadataStore : IMetadataStore
             command.CommandText = "SELECT count(*) FROM vault WHERE project_id = $p";
             command.Parameters.AddWithValue("$p", projectId);
             return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+        }
+    }
+
+    public void AddPiiHits(IEnumerable<(int ProjectId, string Property, string Detector, long Count)> deltas)
+    {
+        lock (_gate)
+        {
+            using var transaction = _connection.BeginTransaction();
+            using var command = _connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = """
+                INSERT INTO pii_hits (project_id, property, detector, count) VALUES ($p, $n, $d, $c)
+                ON CONFLICT(project_id, property, detector) DO UPDATE SET count = count + excluded.count
+                """;
+            var p = command.Parameters.Add("$p", SqliteType.Integer);
+            var n = command.Parameters.Add("$n", SqliteType.Text);
+            var d = command.Parameters.Add("$d", SqliteType.Text);
+            var c = command.Parameters.Add("$c", SqliteType.Integer);
+            foreach (var delta in deltas)
+            {
+                p.Value = delta.ProjectId;
+                n.Value = delta.Property;
+                d.Value = delta.Detector;
+                c.Value = delta.Count;
+                command.ExecuteNonQuery();
+            }
+            transaction.Commit();
+        }
+    }
+
+    public IReadOnlyList<(int ProjectId, string Property, string Detector, long Count)> LoadPiiHits()
+    {
+        lock (_gate)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = "SELECT project_id, property, detector, count FROM pii_hits";
+            using var reader = command.ExecuteReader();
+            var hits = new List<(int, string, string, long)>();
+            while (reader.Read()) hits.Add((reader.GetInt32(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3)));
+            return hits;
         }
     }
 

@@ -49,8 +49,12 @@ internal static class InventoryCommand
             }
             using (store)
             {
-                // Detection counts live in the running server's memory; offline only the stored shape is known.
-                var entries = DataInventory.Build(id, store, metadata.CountVaultRecords(id), []);
+                var hits = new List<Core.Privacy.Pii.PiiHitCount>();
+                foreach (var (projectId, property, detector, count) in metadata.LoadPiiHits())
+                {
+                    if (Enum.TryParse<Core.Privacy.Pii.PiiDetector>(detector, out var parsed)) hits.Add(new(projectId, property, parsed, count));
+                }
+                var entries = DataInventory.Build(id, store, metadata.CountVaultRecords(id), hits);
                 if (parse.GetValue(json))
                 {
                     using var stdout = Console.OpenStandardOutput();

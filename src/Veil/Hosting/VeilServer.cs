@@ -147,6 +147,8 @@ public sealed class VeilServer : IAsyncDisposable
         builder.Services.AddSingleton<IMetadataStore>(metadata);
         builder.Services.AddSingleton(projects);
         builder.Services.AddSingleton(piiHits);
+        builder.Services.AddSingleton<Veil.Privacy.PiiHitPersister>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Veil.Privacy.PiiHitPersister>());
         builder.Services.AddSingleton<IEventStore>(store);
         builder.Services.AddSingleton(wal);
         var geo = MaxMindGeoLocator.TryOpen(options.GeoIpDirectory);
@@ -167,6 +169,7 @@ public sealed class VeilServer : IAsyncDisposable
         builder.Services.AddProblemDetails();
 
         var app = builder.Build();
+        app.Services.GetRequiredService<Veil.Privacy.PiiHitPersister>().Load();
         if (geo is null)
         {
             app.Logger.LogWarning("No GeoIP database{Where}: events keep no country or region (IP addresses are still dropped). " +

@@ -40,8 +40,12 @@ public class InventoryTests
         var config = Directory.CreateTempSubdirectory("veil-inv-").FullName;
         var (exit, output) = await VeilProcess.RunCliAsync(config, "inventory", "--data", server.DataDirectory, "--project", id.ToString(System.Globalization.CultureInfo.InvariantCulture), "--json");
         Assert.True(exit == 0, output);
-        Assert.Contains("\"plan\"", output, StringComparison.Ordinal);
-        Assert.Contains("\"vault PII\"", output, StringComparison.Ordinal);
+        var offline = JsonDocument.Parse(output[output.IndexOf('{', StringComparison.Ordinal)..]).RootElement.GetProperty("entries").EnumerateArray()
+            .ToDictionary(e => (e.GetProperty("where").GetString()!, e.GetProperty("name").GetString()!), e => e);
+        Assert.Equal("free property", offline[("event property", "plan")].GetProperty("classification").GetString());
+        Assert.Equal("vault PII", offline[("identity vault", "$email")].GetProperty("classification").GetString());
+        // Detection counts were persisted at shutdown, so the offline inventory still has them.
+        Assert.True(offline[("event property", "note")].GetProperty("pii_detections").GetInt64() >= 1);
         Directory.Delete(server.Root, recursive: true);
     }
 }
