@@ -46,9 +46,8 @@ public sealed class VeilTestServer : IAsyncDisposable
     {
         var fromEnv = Environment.GetEnvironmentVariable("VEIL_GEOIP_DIR");
         if (!string.IsNullOrEmpty(fromEnv)) return fromEnv;
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Veil.sln"))) dir = dir.Parent;
-        var candidate = dir is null ? null : Path.Combine(dir.FullName, "tools", "geoip", "node_modules", "@ip-location-db", "dbip-city-mmdb");
+        var root = RepositoryRoot.Find();
+        var candidate = root is null ? null : Path.Combine(root, "tools", "geoip", "node_modules", "@ip-location-db", "dbip-city-mmdb");
         return candidate is not null && Directory.Exists(candidate) ? candidate : null;
     }
 

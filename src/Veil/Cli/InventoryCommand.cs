@@ -37,24 +37,11 @@ internal static class InventoryCommand
                 Console.Error.WriteLine($"veil: there is no project {id} (see `veil project list`).");
                 return 2;
             }
-            IEventStore store;
-            try
-            {
-                store = DuckDbEventStore.Open(VeilPaths.EventsFile(dataDirectory));
-            }
-            catch (StoreInUseException)
-            {
-                Console.Error.WriteLine($"veil: a Veil server is running on {dataDirectory}; ask it instead: curl -u SECRET: https://HOST/api/projects/{id}/inventory");
-                return 2;
-            }
+            var store = StoppedStore.Open(dataDirectory, $"ask it instead: curl -u SECRET: https://HOST/api/projects/{id}/inventory");
+            if (store is null) return 2;
             using (store)
             {
-                var hits = new List<Core.Privacy.Pii.PiiHitCount>();
-                foreach (var (projectId, property, detector, count) in metadata.LoadPiiHits())
-                {
-                    if (Enum.TryParse<Core.Privacy.Pii.PiiDetector>(detector, out var parsed)) hits.Add(new(projectId, property, parsed, count));
-                }
-                var entries = DataInventory.Build(id, store, metadata.CountVaultRecords(id), hits);
+                var entries = DataInventory.Build(id, store, metadata.CountVaultRecords(id), PiiHitPersister.ReadPersisted(metadata));
                 if (parse.GetValue(json))
                 {
                     using var stdout = Console.OpenStandardOutput();

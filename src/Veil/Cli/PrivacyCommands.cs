@@ -32,16 +32,8 @@ internal static class PrivacyCommands
                 Console.Error.WriteLine($"veil: {dataDirectory} holds no events.");
                 return 2;
             }
-            IEventStore store;
-            try
-            {
-                store = DuckDbEventStore.Open(VeilPaths.EventsFile(dataDirectory));
-            }
-            catch (StoreInUseException)
-            {
-                Console.Error.WriteLine($"veil: a Veil server is running on {dataDirectory}; stop it first.");
-                return 2;
-            }
+            var store = StoppedStore.Open(dataDirectory, "stop it first.");
+            if (store is null) return 2;
             (long Persons, long Unique) after;
             using (store)
             {

@@ -20,13 +20,7 @@ public static class ReadEndpoints
 
     private static async Task CountAsync(HttpContext context, int id, ProjectDirectory projects, IEventStore store)
     {
-        var auth = ProjectAuthenticator.Authenticate(context, projects, id, allowToken: false);
-        if (auth.Project is null)
-        {
-            context.Response.Headers.WWWAuthenticate = "Basic realm=\"veil\"";
-            await Problems.Write(context, 401, "Unauthorized", auth.Failure!);
-            return;
-        }
+        if (await AuthenticateAsync(context, projects, id) is null) return;
         var query = context.Request.Query;
         var today = DateOnly.FromDateTime(DateTime.UtcNow);
         if (!TryDate(query["from"], today.AddDays(-30), out var from) || !TryDate(query["to"], today, out var to))
@@ -100,14 +94,8 @@ public static class ReadEndpoints
     /// <summary>What Veil stores for the project, classified (the data inventory).</summary>
     private static async Task InventoryAsync(HttpContext context, int id, ProjectDirectory projects, IEventStore store, Core.Privacy.Pii.PiiHitCounter counter, Privacy.IdentityVault vault)
     {
-        var auth = ProjectAuthenticator.Authenticate(context, projects, id, allowToken: false);
-        if (auth.Project is null)
-        {
-            context.Response.Headers.WWWAuthenticate = "Basic realm=\"veil\"";
-            await Problems.Write(context, 401, "Unauthorized", auth.Failure!);
-            return;
-        }
-        var entries = Privacy.DataInventory.Build(id, store, vault.Count(auth.Project), counter.Snapshot());
+        if (await AuthenticateAsync(context, projects, id) is not { } project) return;
+        var entries = Privacy.DataInventory.Build(id, store, vault.Count(project), counter.Snapshot());
         context.Response.ContentType = "application/json";
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(4096);
         using (var writer = new Utf8JsonWriter(buffer))
@@ -120,13 +108,7 @@ public static class ReadEndpoints
     /// <summary>How often each detector fired on each property since start (names and counts only, never values).</summary>
     private static async Task PiiHitsAsync(HttpContext context, int id, ProjectDirectory projects, Core.Privacy.Pii.PiiHitCounter counter)
     {
-        var auth = ProjectAuthenticator.Authenticate(context, projects, id, allowToken: false);
-        if (auth.Project is null)
-        {
-            context.Response.Headers.WWWAuthenticate = "Basic realm=\"veil\"";
-            await Problems.Write(context, 401, "Unauthorized", auth.Failure!);
-            return;
-        }
+        if (await AuthenticateAsync(context, projects, id) is null) return;
         context.Response.ContentType = "application/json";
         await using var writer = new Utf8JsonWriter(context.Response.Body);
         writer.WriteStartObject();

@@ -14,12 +14,22 @@ public sealed class PiiHitPersister(PiiHitCounter counter, IMetadataStore metada
     /// <summary>Loads persisted totals; call before the first request is served.</summary>
     public void Load()
     {
+        foreach (var hit in ReadPersisted(metadata))
+        {
+            counter.Increment(hit.ProjectId, hit.PropertyName, hit.Detector, hit.Count);
+            _flushed[(hit.ProjectId, hit.PropertyName, hit.Detector)] = hit.Count;
+        }
+    }
+
+    /// <summary>The persisted totals (rows naming a detector this build does not know are skipped).</summary>
+    public static List<PiiHitCount> ReadPersisted(IMetadataStore metadata)
+    {
+        var hits = new List<PiiHitCount>();
         foreach (var (projectId, property, detector, count) in metadata.LoadPiiHits())
         {
-            if (!Enum.TryParse<PiiDetector>(detector, out var parsed)) continue;
-            counter.Increment(projectId, property, parsed, count);
-            _flushed[(projectId, property, parsed)] = count;
+            if (Enum.TryParse<PiiDetector>(detector, out var parsed)) hits.Add(new PiiHitCount(projectId, property, parsed, count));
         }
+        return hits;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

@@ -117,7 +117,7 @@ public sealed class ProjectDirectory
     {
         if (!Veil.Privacy.PiiPolicyDocument.TryParse(json, out _, out error)) return false;
         _metadata.SetSetting(PolicySetting(projectId), json);
-        if (_byId.TryRemove(projectId, out var cached) && cached is not null) _byToken.TryRemove(cached.Record.Token, out _);
+        _byId.TryRemove(projectId, out _);
         foreach (var (token, context) in _byToken)
         {
             if (context?.Id == projectId) _byToken.TryRemove(token, out _);

@@ -12,10 +12,8 @@ public static class NodeDriver
     {
         var fromEnv = Environment.GetEnvironmentVariable("VEIL_E2E_DIR");
         if (!string.IsNullOrEmpty(fromEnv)) return fromEnv;
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Veil.sln"))) dir = dir.Parent;
-        if (dir is null) throw new InvalidOperationException("Cannot find the repository root (Veil.sln); set VEIL_E2E_DIR.");
-        return Path.Combine(dir.FullName, "tests", "e2e");
+        var root = RepositoryRoot.Find() ?? throw new InvalidOperationException("Cannot find the repository root (Veil.sln); set VEIL_E2E_DIR.");
+        return Path.Combine(root, "tests", "e2e");
     }
 
     public static async Task<(int ExitCode, JsonElement Report, string Stderr)> RunAsync(string script, IDictionary<string, string> environment, TimeSpan timeout)

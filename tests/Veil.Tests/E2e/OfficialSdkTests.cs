@@ -1,7 +1,7 @@
 using System.Text.Json;
-using DuckDB.NET.Data;
 using Microsoft.Extensions.DependencyInjection;
 using Veil.Projects;
+using Veil.Tests.Http;
 using Xunit.Abstractions;
 
 namespace Veil.Tests.E2e;
@@ -45,7 +45,6 @@ public class OfficialSdkTests(ITestOutputHelper output)
         Assert.Equal(["$add", "$append", "$set", "$set_once", "$union"], rows.ProfileOps.Where(p => p.Kind == 0).Select(p => p.Op).Order(StringComparer.Ordinal).ToArray());
         Assert.Contains(rows.ProfileOps, p => p.Kind == 1 && p.Op == "$set" && p.GroupKey == "company");
         Assert.DoesNotContain(rows.Events, e => e.Properties.Contains(run, StringComparison.Ordinal) && e.Properties.Contains("node-user", StringComparison.Ordinal));
-        Directory.Delete(server.Root, recursive: true);
     }
 
     [Fact]
@@ -91,7 +90,6 @@ public class OfficialSdkTests(ITestOutputHelper output)
         var afterReset = Assert.Single(rows.Events, e => e.Name == "After Reset");
         Assert.NotEqual(afterIdentify.DistinctId, afterReset.DistinctId);
         Assert.Contains(rows.ProfileOps, p => p.Op == "$set" && p.Subject == key.Compute("user-" + run).ToGuid() && p.Value.Contains("\"plan\":\"pro\"", StringComparison.Ordinal));
-        Directory.Delete(server.Root, recursive: true);
     }
 
     internal sealed record EventRow(string Name, Guid? DistinctId, Guid? DeviceId, Guid? UserId, string? Browser, string? Os, string? Lib, string? DeviceType, string? Url, string Properties);
@@ -103,31 +101,13 @@ public class OfficialSdkTests(ITestOutputHelper output)
     /// <summary>Stops the server (releasing the DuckDB file) and reads what it stored for a project.</summary>
     internal static async Task<Rows> StopAndQueryAsync(VeilTestServer server, int projectId)
     {
-        await server.Server.DisposeAsync();
-        using var connection = new DuckDBConnection($"Data Source={Path.Combine(server.DataDirectory, "events.duckdb")}");
-        connection.Open();
-        var events = new List<EventRow>();
-        using (var command = connection.CreateCommand())
-        {
-            command.CommandText = "SELECT event, distinct_id, device_id, user_id, browser, os, lib, device_type, url, properties::VARCHAR FROM events WHERE project_id = $p";
-            command.Parameters.Add(new DuckDBParameter("p", projectId));
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
-            {
-                events.Add(new EventRow(reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetGuid(1), reader.IsDBNull(2) ? null : reader.GetGuid(2),
-                    reader.IsDBNull(3) ? null : reader.GetGuid(3), Str(reader, 4), Str(reader, 5), Str(reader, 6), Str(reader, 7), Str(reader, 8), reader.GetString(9)));
-            }
-        }
-        var ops = new List<ProfileRow>();
-        using (var command = connection.CreateCommand())
-        {
-            command.CommandText = "SELECT kind, group_key, subject, operation, value::VARCHAR FROM profile_updates WHERE project_id = $p";
-            command.Parameters.Add(new DuckDBParameter("p", projectId));
-            using var reader = command.ExecuteReader();
-            while (reader.Read()) ops.Add(new ProfileRow(Convert.ToInt32(reader.GetValue(0), System.Globalization.CultureInfo.InvariantCulture), Str(reader, 1), reader.GetGuid(2), reader.GetString(3), reader.GetString(4)));
-        }
+        using var stopped = await StoppedServer.StopAsync(server);
+        var events = stopped.Query($"SELECT event, distinct_id, device_id, user_id, browser, os, lib, device_type, url, properties::VARCHAR FROM events WHERE project_id = {projectId}")
+            .Select(r => new EventRow((string)r[0]!, (Guid?)r[1], (Guid?)r[2], (Guid?)r[3], (string?)r[4], (string?)r[5], (string?)r[6], (string?)r[7], (string?)r[8], (string)r[9]!))
+            .ToList();
+        var ops = stopped.Query($"SELECT kind, group_key, subject, operation, value::VARCHAR FROM profile_updates WHERE project_id = {projectId}")
+            .Select(r => new ProfileRow(Convert.ToInt32(r[0], System.Globalization.CultureInfo.InvariantCulture), (string?)r[1], (Guid)r[2]!, (string)r[3]!, (string)r[4]!))
+            .ToList();
         return new Rows(events, ops);
     }
-
-    private static string? Str(System.Data.Common.DbDataReader reader, int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
 }
