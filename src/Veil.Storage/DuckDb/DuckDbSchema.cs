@@ -55,6 +55,36 @@ internal static class DuckDbSchema
         CREATE TABLE wal_state (applied_lsn BIGINT NOT NULL);
         INSERT INTO wal_state VALUES (0);
         """,
+        """
+        -- Identity map: a distinct id (pseudonym) merged into a person. Only merged ids have a row; an event's
+        -- person is coalesce(identity_map.person, events.distinct_id), joined on (project_id, member = distinct_id).
+        CREATE TABLE identity_map (
+            project_id INTEGER   NOT NULL,
+            member     UUID      NOT NULL,
+            person     UUID      NOT NULL,
+            merged_at  TIMESTAMP NOT NULL,
+            lsn        BIGINT    NOT NULL
+        );
+        -- Current (non-PII) properties of each person, keyed by the person's canonical pseudonym.
+        CREATE TABLE profiles (
+            project_id  INTEGER   NOT NULL,
+            person      UUID      NOT NULL,
+            properties  JSON      NOT NULL,
+            created_at  TIMESTAMP NOT NULL,
+            last_seen   TIMESTAMP,
+            updated_lsn BIGINT    NOT NULL
+        );
+        -- Current properties of each group (e.g. company), keyed by group key and the group id's pseudonym.
+        CREATE TABLE group_profiles (
+            project_id  INTEGER   NOT NULL,
+            group_key   VARCHAR   NOT NULL,
+            group_id    UUID      NOT NULL,
+            properties  JSON      NOT NULL,
+            created_at  TIMESTAMP NOT NULL,
+            last_seen   TIMESTAMP,
+            updated_lsn BIGINT    NOT NULL
+        );
+        """,
     ];
 
     /// <summary>The version this build creates and understands.</summary>
