@@ -1,4 +1,5 @@
 using Veil.Core.Events;
+using Veil.Core.Privacy;
 
 namespace Veil.Storage;
 
@@ -40,4 +41,19 @@ public interface IEventStore : IDisposable
 
     /// <summary>Every top-level free property name in a project's stored events, with how many events carry it.</summary>
     IReadOnlyList<PropertyUsage> DescribeProperties(int projectId);
+
+    /// <summary>
+    /// The person <paramref name="id"/> (a distinct id's pseudonym) resolves to through the identity map, with their
+    /// merged ids and current profile; null when the store has neither events nor a profile nor a merge for them.
+    /// </summary>
+    PersonRecord? FindPerson(int projectId, Pseudonym id);
+
+    /// <summary>
+    /// A page of the events of a person's <paramref name="ids"/> (all of them, from <see cref="FindPerson"/>), newest first,
+    /// strictly after <paramref name="after"/> in that order.
+    /// </summary>
+    IReadOnlyList<StoredEvent> ReadTimeline(int projectId, IReadOnlyList<Pseudonym> ids, TimelineCursor? after, int limit);
+
+    /// <summary>A group's profile, or null when there is none.</summary>
+    GroupProfileRecord? FindGroupProfile(int projectId, string groupKey, Pseudonym groupId);
 }

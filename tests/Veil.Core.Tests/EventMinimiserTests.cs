@@ -40,7 +40,9 @@ public class EventMinimiserTests
              "mp_keyword":"mixpanel alt","$initial_referrer":"https://www.google.com/search?q=mixpanel+alt","$initial_referring_domain":"www.google.com",
              "color":"blue","when":{},"token":"TOKEN123","mp_sent_by_lib_version":"2.83.0","$os":"Mac OS X"}
             """);
-        Assert.Equal(Key.Compute("$device:ce6a8d92"), stored.DistinctId);
+        // "$device:<id>" and the bare device id are one identifier: an anonymous event is its device.
+        Assert.Equal(Key.Compute("ce6a8d92"), stored.DistinctId);
+        Assert.Equal(stored.DeviceId, stored.DistinctId);
         Assert.Equal(Key.Compute("ce6a8d92"), stored.DeviceId);
         Assert.Null(stored.UserId);
         Assert.Equal("Safari", stored.Browser);
@@ -102,7 +104,7 @@ public class EventMinimiserTests
         var stored = Run("""{"distinct_id":"user-42","$user_id":"user-42","$anon_distinct_id":"$device:abc","$distinct_ids":["a","b"]}""");
         Assert.Equal(Key.Compute("user-42"), stored.UserId);
         using var props = JsonDocument.Parse(stored.PropertiesJson);
-        Assert.Equal(Key.Compute("$device:abc").ToString(), props.RootElement.GetProperty("$anon_distinct_id").GetString());
+        Assert.Equal(Key.ComputeDistinctId("$device:abc").ToString(), props.RootElement.GetProperty("$anon_distinct_id").GetString());
         Assert.Equal(new[] { Key.Compute("a").ToString(), Key.Compute("b").ToString() }, props.RootElement.GetProperty("$distinct_ids").EnumerateArray().Select(e => e.GetString()!).ToArray());
         Assert.DoesNotContain("user-42", stored.PropertiesJson, StringComparison.Ordinal);
     }

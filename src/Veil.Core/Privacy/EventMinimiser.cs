@@ -94,7 +94,7 @@ public sealed class EventMinimiser(IGeoLocator geoLocator)
             TimeMs = input.TimeMs,
             InsertId = string.IsNullOrEmpty(input.InsertId) ? NewInsertId() : input.InsertId,
             IngestedAtMs = request.NowMs,
-            DistinctId = PseudonymOf(key, input.DistinctId),
+            DistinctId = string.IsNullOrEmpty(input.DistinctId) ? null : key.ComputeDistinctId(input.DistinctId),
         };
         if (props.ValueKind != JsonValueKind.Object)
         {
@@ -118,6 +118,9 @@ public sealed class EventMinimiser(IGeoLocator geoLocator)
                 var role = Roles.GetValueOrDefault(name, PropertyRole.Keep);
                 switch (role)
                 {
+                    case PropertyRole.Keep when project.GroupKeys.Count > 0 && project.GroupKeys.Contains(name):
+                        WriteGroupIds(writer, name, value, key);
+                        break;
                     case PropertyRole.Keep:
                         property.WriteTo(writer);
                         break;
@@ -226,13 +229,31 @@ public sealed class EventMinimiser(IGeoLocator geoLocator)
             foreach (var item in value.EnumerateArray())
             {
                 var id = AsString(item);
-                if (!string.IsNullOrEmpty(id)) writer.WriteStringValue(key.Compute(id).ToString());
+                if (!string.IsNullOrEmpty(id)) writer.WriteStringValue(key.ComputeDistinctId(id).ToString());
             }
             writer.WriteEndArray();
             return;
         }
         var single = AsString(value);
-        if (!string.IsNullOrEmpty(single)) writer.WriteString(name, key.Compute(single).ToString());
+        if (!string.IsNullOrEmpty(single)) writer.WriteString(name, key.ComputeDistinctId(single).ToString());
+    }
+
+    /// <summary>A group property (one id or a list): each id becomes the group's pseudonym, as on its group profile.</summary>
+    internal static void WriteGroupIds(Utf8JsonWriter writer, string groupKey, JsonElement value, PseudonymKey key)
+    {
+        if (value.ValueKind == JsonValueKind.Array)
+        {
+            writer.WriteStartArray(groupKey);
+            foreach (var item in value.EnumerateArray())
+            {
+                var id = AsString(item);
+                if (!string.IsNullOrEmpty(id)) writer.WriteStringValue(key.ComputeGroup(groupKey, id).ToString());
+            }
+            writer.WriteEndArray();
+            return;
+        }
+        var single = AsString(value);
+        if (!string.IsNullOrEmpty(single)) writer.WriteString(groupKey, key.ComputeGroup(groupKey, single).ToString());
     }
 
     private static void WriteIfNotNull(Utf8JsonWriter writer, string name, string? value)

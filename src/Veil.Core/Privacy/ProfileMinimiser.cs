@@ -34,25 +34,23 @@ public static class ProfileMinimiser
     /// <param name="vaultItems">Receives PII values the project's policy routes to the identity vault, if any.</param>
     public static ProfileUpdate Minimise(in ProfileInput input, ProjectPrivacy project, RequestContext request, List<Pii.PiiVaultItem>? vaultItems = null)
     {
-        var subjectText = input.Kind == ProfileKind.Group ? GroupSubject(input.GroupKey!, input.SubjectId) : input.SubjectId;
         return new ProfileUpdate
         {
             ProjectId = project.ProjectId,
             Kind = input.Kind,
             GroupKey = input.GroupKey,
-            Subject = project.PseudonymKey.Compute(subjectText),
+            Subject = input.Kind == ProfileKind.Group
+                ? project.PseudonymKey.ComputeGroup(input.GroupKey!, input.SubjectId)
+                : project.PseudonymKey.ComputeDistinctId(input.SubjectId),
             Operation = input.Operation,
-            ValueJson = MinimiseValue(input.Value, project.Scrubber, vaultItems),
+            ValueJson = MinimiseValue(input.Value, project, vaultItems),
             TimeMs = input.TimeMs,
             IgnoreTime = input.IgnoreTime,
             IngestedAtMs = request.NowMs,
         };
     }
 
-    /// <summary>The identifier whose pseudonym names a group profile: groups of different keys never collide.</summary>
-    public static string GroupSubject(string groupKey, string groupId) => groupKey + "\u001f" + groupId;
-
-    private static string MinimiseValue(JsonElement value, Pii.PiiJsonScrubber? scrubber, List<Pii.PiiVaultItem>? vaultItems)
+    private static string MinimiseValue(JsonElement value, ProjectPrivacy project, List<Pii.PiiVaultItem>? vaultItems)
     {
         if (value.ValueKind == JsonValueKind.Array)
         {
@@ -67,6 +65,12 @@ public static class ProfileMinimiser
             foreach (var property in value.EnumerateObject())
             {
                 if (PiiProperties.Contains(property.Name) || Dropped.Contains(property.Name)) continue;
+                if (project.GroupKeys.Count > 0 && project.GroupKeys.Contains(property.Name))
+                {
+                    // set_group() stores the person's groups on their profile: the same group pseudonyms as in events.
+                    EventMinimiser.WriteGroupIds(writer, property.Name, property.Value, project.PseudonymKey);
+                    continue;
+                }
                 if (HostOnlyProperties.Contains(property.Name))
                 {
                     var host = UrlMinimiser.HostOnly(EventMinimiser.AsString(property.Value));
@@ -83,6 +87,6 @@ public static class ProfileMinimiser
             }
             writer.WriteEndObject();
         }
-        return scrubber is null ? Encoding.UTF8.GetString(buffer.WrittenSpan) : EventMinimiser.Scrub(scrubber, buffer.WrittenMemory, vaultItems);
+        return project.Scrubber is null ? Encoding.UTF8.GetString(buffer.WrittenSpan) : EventMinimiser.Scrub(project.Scrubber, buffer.WrittenMemory, vaultItems);
     }
 }

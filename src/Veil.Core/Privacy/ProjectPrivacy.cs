@@ -9,4 +9,10 @@ public sealed class ProjectPrivacy(int projectId, PseudonymKey pseudonymKey)
     public bool AllowCity { get; init; }
     /// <summary>Scans free properties for PII and applies the project's policy; null scans nothing (tests of other steps).</summary>
     public Pii.PiiJsonScrubber? Scrubber { get; init; }
+
+    /// <summary>
+    /// Group keys (e.g. <c>company</c>): event properties with these names hold group ids, which are pseudonymised
+    /// like <see cref="PseudonymKey.ComputeGroup"/> so events join their group profiles.
+    /// </summary>
+    public IReadOnlySet<string> GroupKeys { get; init; } = new HashSet<string>();
 }

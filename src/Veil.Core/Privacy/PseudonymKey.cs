@@ -17,6 +17,22 @@ public sealed class PseudonymKey
         _hmac = new ThreadLocal<IncrementalHash>(() => IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _key));
     }
 
+    /// <summary>The prefix mixpanel-browser puts before a device id to make an anonymous distinct id.</summary>
+    public const string DevicePrefix = "$device:";
+
+    /// <summary>
+    /// The pseudonym of a distinct id (or any id that names a person: alias, anon id, profile subject).
+    /// <c>$device:&lt;id&gt;</c> and the bare device id are one identifier, so an anonymous event's distinct id equals its
+    /// <c>$device_id</c> pseudonym and simplified ID merge can map the device to the user without a second HMAC.
+    /// </summary>
+    public Pseudonym ComputeDistinctId(string distinctId) =>
+        distinctId.StartsWith(DevicePrefix, StringComparison.Ordinal) && distinctId.Length > DevicePrefix.Length
+            ? Compute(distinctId[DevicePrefix.Length..])
+            : Compute(distinctId);
+
+    /// <summary>The pseudonym of a group: <paramref name="groupKey"/> (e.g. <c>company</c>) and the group's id together.</summary>
+    public Pseudonym ComputeGroup(string groupKey, string groupId) => Compute(groupKey + "\u001f" + groupId);
+
     /// <summary>HMAC-SHA256(key, UTF-8 of <paramref name="identifier"/>) cut to 128 bits.</summary>
     public Pseudonym Compute(string identifier)
     {

@@ -16,7 +16,7 @@ namespace Veil.Storage.DuckDb;
 /// and the <c>wal_state</c> update commit together or not at all (the DuckDB appender writes into the
 /// connection's open transaction), so after a crash <see cref="AppliedLsn"/> and the data agree.
 /// </remarks>
-public sealed class DuckDbEventStore : IEventStore
+public sealed partial class DuckDbEventStore : IEventStore
 {
     // DuckDB.NET shares one database instance per file inside a process, so a second store on the same file
     // would not hit DuckDB's file lock; this registry refuses it instead.
@@ -28,6 +28,8 @@ public sealed class DuckDbEventStore : IEventStore
     private readonly DedupIndex _dedup;
     private readonly Lock _writeLock = new();
     private readonly List<(StoredEvent Event, ulong Key)> _accepted = [];
+    private readonly DuckDbIdentityMap _identities;
+    private readonly DuckDbProfiles _profiles;
     private long _appliedLsn;
     private volatile bool _disposed;
 
@@ -38,6 +40,10 @@ public sealed class DuckDbEventStore : IEventStore
         _writer = writer;
         _dedup = new DedupIndex(LoadDayKeys, options.MaxDedupDays, options.MaxDedupKeys);
         _appliedLsn = ReadAppliedLsn(writer);
+        TouchedIds.Create(writer);
+        _identities = new DuckDbIdentityMap(writer);
+        _identities.Reload();
+        _profiles = new DuckDbProfiles(writer);
     }
 
     /// <inheritdoc />
@@ -104,20 +110,26 @@ public sealed class DuckDbEventStore : IEventStore
             long profileUpdates = 0;
             try
             {
-                foreach (var (_, batch) in batches)
+                var graph = _identities.Graph;
+                foreach (var (lsn, batch) in batches)
                 {
                     foreach (var e in batch.Events)
                     {
                         var key = DedupKey.Compute(e);
                         if (_dedup.TryAdd(e.ProjectId, DedupKey.DayOf(e.TimeMs), key)) _accepted.Add((e, key));
                         else duplicates++;
+                        // A re-sent event asks for the same merge again, which changes nothing.
+                        graph.Apply(e);
                     }
+                    foreach (var update in batch.ProfileUpdates) _profiles.Add(lsn, update, graph);
                 }
                 using (var transaction = _writer.BeginTransaction())
                 {
                     if (_accepted.Count > 0) AppendEvents();
                     FaultPoint?.Invoke("events-appended");
                     profileUpdates = AppendProfileUpdates(batches);
+                    _identities.Persist(lastLsn, DateTime.UtcNow);
+                    _profiles.Flush();
                     SetAppliedLsn(lastLsn);
                     FaultPoint?.Invoke("before-commit");
                     transaction.Commit();
@@ -128,8 +140,10 @@ public sealed class DuckDbEventStore : IEventStore
             }
             catch
             {
-                // Nothing was committed: the keys just added to the index are not in the file.
+                // Nothing was committed: the keys just added to the index are not in the file, nor are the merges.
                 _dedup.Abort();
+                _profiles.Discard();
+                ReloadIdentitiesAfterFailure();
                 throw;
             }
             finally
@@ -325,6 +339,18 @@ public sealed class DuckDbEventStore : IEventStore
             }
         }
         return count;
+    }
+
+    private void ReloadIdentitiesAfterFailure()
+    {
+        try
+        {
+            _identities.Reload();
+        }
+        catch (DuckDBException)
+        {
+            // The connection is unusable; the next Apply fails too and the host restarts from the file.
+        }
     }
 
     private void SetAppliedLsn(long lsn)

@@ -137,6 +137,12 @@ public static class MixpanelEndpoints
                     continue;
                 }
                 var kind = endpoint == MixpanelEndpoint.Groups ? ProfileKind.Group : ProfileKind.User;
+                if (kind == ProfileKind.Group && !project.Privacy.GroupKeys.Contains(op.GroupKey!))
+                {
+                    // A group profile makes its key a group key: from now on events' values of it are group ids.
+                    projects.AddGroupKey(project.Id, op.GroupKey!);
+                    project = projects.FindById(project.Id) ?? project;
+                }
                 var subject = kind == ProfileKind.Group ? op.GroupId! : op.DistinctId!;
                 var profileVaultItems = new List<Core.Privacy.Pii.PiiVaultItem>();
                 var update = ProfileMinimiser.Minimise(

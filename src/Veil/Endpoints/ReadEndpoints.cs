@@ -82,7 +82,7 @@ public static class ReadEndpoints
         context.Response.StatusCode = 204;
     }
 
-    private static async Task<ProjectContext?> AuthenticateAsync(HttpContext context, ProjectDirectory projects, int id)
+    internal static async Task<ProjectContext?> AuthenticateAsync(HttpContext context, ProjectDirectory projects, int id)
     {
         var auth = ProjectAuthenticator.Authenticate(context, projects, id, allowToken: false);
         if (auth.Project is not null) return auth.Project;

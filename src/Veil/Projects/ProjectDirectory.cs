@@ -21,6 +21,7 @@ public sealed class ProjectDirectory
     private readonly ConcurrentDictionary<int, ProjectContext?> _byId = new();
 
     private readonly PiiHitCounter _piiHits;
+    private readonly Lock _groupKeyLock = new();
 
     public ProjectDirectory(IMetadataStore metadata, MasterKey masterKey, PiiHitCounter? piiHits = null)
     {
@@ -117,12 +118,45 @@ public sealed class ProjectDirectory
     {
         if (!Veil.Privacy.PiiPolicyDocument.TryParse(json, out _, out error)) return false;
         _metadata.SetSetting(PolicySetting(projectId), json);
+        ForgetProject(projectId);
+        return true;
+    }
+
+    /// <summary>The project's group keys (event properties that name groups, e.g. <c>company</c>).</summary>
+    public IReadOnlyList<string> GetGroupKeys(int projectId)
+    {
+        var json = _metadata.GetSetting(GroupKeysSetting(projectId));
+        if (json is null || System.Text.Json.Nodes.JsonNode.Parse(json) is not System.Text.Json.Nodes.JsonArray array) return [];
+        return [.. array.Select(item => item?.GetValue<string>()).OfType<string>()];
+    }
+
+    /// <summary>
+    /// Adds a group key; events ingested from then on have that property's values pseudonymised as group ids. Returns
+    /// false if it was already there.
+    /// </summary>
+    public bool AddGroupKey(int projectId, string groupKey)
+    {
+        lock (_groupKeyLock)
+        {
+            var keys = GetGroupKeys(projectId);
+            if (keys.Contains(groupKey, StringComparer.Ordinal)) return false;
+            var updated = keys.Append(groupKey).Order(StringComparer.Ordinal).ToArray();
+            var array = new System.Text.Json.Nodes.JsonArray([.. updated.Select(k => System.Text.Json.Nodes.JsonValue.Create(k))]);
+            _metadata.SetSetting(GroupKeysSetting(projectId), array.ToJsonString());
+            ForgetProject(projectId);
+            return true;
+        }
+    }
+
+    private static string GroupKeysSetting(int projectId) => $"group_keys:{projectId}";
+
+    private void ForgetProject(int projectId)
+    {
         _byId.TryRemove(projectId, out _);
         foreach (var (token, context) in _byToken)
         {
             if (context?.Id == projectId) _byToken.TryRemove(token, out _);
         }
-        return true;
     }
 
     private PiiPolicy PolicyOf(int projectId)
@@ -146,6 +180,7 @@ public sealed class ProjectDirectory
         {
             // Default policy: redact every detector hit ([email], [card], …); per-project policies come with the policy API.
             Scrubber = new PiiJsonScrubber(record.Id, PolicyOf(record.Id), value => pseudonymKey.Compute(value).ToString(), _piiHits),
+            GroupKeys = new HashSet<string>(GetGroupKeys(record.Id), StringComparer.Ordinal),
         };
         var vault = new VaultCipher(kek);
         CryptographicOperations.ZeroMemory(key);

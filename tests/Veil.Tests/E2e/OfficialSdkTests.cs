@@ -73,7 +73,7 @@ public class OfficialSdkTests(ITestOutputHelper output)
         Assert.Equal(10, browserEvents.Count);
         Assert.All(browserEvents, e =>
         {
-            Assert.Equal(key.Compute("$device:" + deviceId).ToGuid(), e.DistinctId);
+            Assert.Equal(key.ComputeDistinctId("$device:" + deviceId).ToGuid(), e.DistinctId);
             Assert.Equal(key.Compute(deviceId).ToGuid(), e.DeviceId);
             Assert.Equal("Chrome", e.Browser);
             Assert.Equal("Linux", e.Os);
