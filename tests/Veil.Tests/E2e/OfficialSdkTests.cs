@@ -33,6 +33,30 @@ public class OfficialSdkTests(ITestOutputHelper output)
         await server.CaughtUpAsync();
         var key = server.Server.Projects.FindById(id)!.Privacy.PseudonymKey;
 
+        // People operations, in the order the SDK sent them, make the profile; the alias resolves to the same person.
+        using (var client = server.CreateClient())
+        {
+            var distinctId = report.GetProperty("distinctId").GetString()!;
+            var (status, person) = await Profiles.ProfileApi.LookupAsync(client, id, secret, distinctId);
+            Assert.Equal(System.Net.HttpStatusCode.OK, status);
+            var expected = new System.Text.Json.Nodes.JsonObject
+            {
+                ["plan"] = "pro",
+                ["run_id"] = run,
+                ["first_run"] = run,
+                ["logins"] = 3,
+                ["pages"] = new System.Text.Json.Nodes.JsonArray("home"),
+                ["tags"] = new System.Text.Json.Nodes.JsonArray("a", "b"),
+            };
+            Assert.True(System.Text.Json.Nodes.JsonNode.DeepEquals(expected, person!["properties"]), person!["properties"]!.ToJsonString());
+            var (_, alias) = await Profiles.ProfileApi.LookupAsync(client, id, secret, report.GetProperty("aliasId").GetString()!);
+            Assert.Equal((string?)person["person"], (string?)alias!["person"]);
+            var (groupStatus, group) = await Profiles.ProfileApi.PostAsync(client, id, secret, "groups/lookup",
+                new System.Text.Json.Nodes.JsonObject { ["group_key"] = "company", ["group_id"] = report.GetProperty("groupId").GetString() }.ToJsonString());
+            Assert.Equal(System.Net.HttpStatusCode.OK, groupStatus);
+            Assert.Equal("widgets", (string?)group!["properties"]!["industry"]);
+        }
+
         var rows = await StopAndQueryAsync(server, id);
         var sent = report.GetProperty("sent");
         foreach (var name in new[] { "Node Track", "Node Track Batch", "Node Import", "Node Import Batch", "$create_alias" })
@@ -51,7 +75,7 @@ public class OfficialSdkTests(ITestOutputHelper output)
     public async Task Mixpanel_browser_sdk_in_chromium_tracks_identifies_and_sets_people()
     {
         var server = await VeilTestServer.StartAsync();
-        var (id, token, _) = server.CreateProject("browser-sdk");
+        var (id, token, secret) = server.CreateProject("browser-sdk");
         var run = Guid.NewGuid().ToString("N")[..8];
         var (exit, report, stderr) = await NodeDriver.RunAsync("browser-sdk.mjs", new Dictionary<string, string>
         {
@@ -67,6 +91,21 @@ public class OfficialSdkTests(ITestOutputHelper output)
         await server.CaughtUpAsync();
         var key = server.Server.Projects.FindById(id)!.Privacy.PseudonymKey;
         var deviceId = report.GetProperty("deviceId").GetString()!;
+
+        // identify() merged the device into the user: the anonymous events before it are the user's now. reset() started
+        // a new anonymous person, whose one event is not.
+        using (var client = server.CreateClient())
+        {
+            var (status, person) = await Profiles.ProfileApi.LookupAsync(client, id, secret, "user-" + run);
+            Assert.Equal(System.Net.HttpStatusCode.OK, status);
+            Assert.Equal(12, (long)person!["events"]!);
+            Assert.Equal("pro", (string?)person["properties"]!["plan"]);
+            var (_, anonymous) = await Profiles.ProfileApi.LookupAsync(client, id, secret, "$device:" + deviceId);
+            Assert.Equal((string?)person["person"], (string?)anonymous!["person"]);
+            var (_, resetPerson) = await Profiles.ProfileApi.LookupAsync(client, id, secret, "$device:" + report.GetProperty("deviceIdAfterReset").GetString());
+            Assert.NotEqual((string?)person["person"], (string?)resetPerson!["person"]);
+            Assert.Equal(1, (long)resetPerson["events"]!);
+        }
 
         var rows = await StopAndQueryAsync(server, id);
         var browserEvents = rows.Events.Where(e => e.Name == "Browser Event").ToList();
