@@ -209,6 +209,27 @@ public sealed class EventMinimiser(IGeoLocator geoLocator)
         return Encoding.UTF8.GetString(output.WrittenSpan);
     }
 
+    /// <summary>
+    /// Where a profile update came from, as <c>$country_code</c>/<c>$region</c> (and <c>$city</c> if the project allows)
+    /// properties to <c>$set</c>, like Mixpanel's profile geolocation; null when unknown or skipped (<c>$ip: "0"</c>).
+    /// </summary>
+    public string? ProfileGeoJson(RequestContext request, string? ipParameter, bool allowCity)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var located = Locate(request, ipParameter == "1" ? null : ipParameter);
+        if (located.Country is null) return null;
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(96);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("$country_code", located.Country);
+            WriteIfNotNull(writer, "$region", located.Region);
+            if (allowCity) WriteIfNotNull(writer, "$city", located.City);
+            writer.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
     private GeoLocation Locate(RequestContext request, string? ipProperty)
     {
         // `ip: "0"` / `$ip: "0"` means "do not geolocate" in Mixpanel's protocol.

@@ -41,7 +41,7 @@ internal static class InventoryCommand
             if (store is null) return 2;
             using (store)
             {
-                var entries = DataInventory.Build(id, store, metadata.CountVaultRecords(id), PiiHitPersister.ReadPersisted(metadata));
+                var entries = DataInventory.Build(id, store, metadata.CountVaultRecords(id), PiiHitPersister.ReadPersisted(metadata), Projects.ProjectDirectory.ReadGroupKeys(metadata, id));
                 if (parse.GetValue(json))
                 {
                     using var stdout = Console.OpenStandardOutput();

@@ -154,6 +154,16 @@ public static class MixpanelEndpoints
                     services.GetRequiredService<IdentityVault>().Apply(project, update.Subject, op.Operation, VaultFields(op.Operation, op.Value));
                 }
                 batch.ProfileUpdates.Add(update);
+                if (kind == ProfileKind.User && op.Operation == "$set"
+                    && services.GetRequiredService<EventMinimiser>().ProfileGeoJson(requestContext, op.Ip, project.Privacy.AllowCity) is { } geo)
+                {
+                    // Mixpanel geolocates profiles from `$ip` (or the request with ip=1); the address itself is dropped.
+                    batch.ProfileUpdates.Add(new ProfileUpdate
+                    {
+                        ProjectId = update.ProjectId, Kind = kind, Subject = update.Subject, Operation = "$set", ValueJson = geo,
+                        TimeMs = update.TimeMs, IgnoreTime = true, IngestedAtMs = update.IngestedAtMs,
+                    });
+                }
                 accepted++;
             }
             if (unknownTokens > 0 && accepted == 0 && unknownTokens == operations.Errors.Count)

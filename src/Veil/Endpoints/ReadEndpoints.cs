@@ -95,7 +95,7 @@ public static class ReadEndpoints
     private static async Task InventoryAsync(HttpContext context, int id, ProjectDirectory projects, IEventStore store, Core.Privacy.Pii.PiiHitCounter counter, Privacy.IdentityVault vault)
     {
         if (await AuthenticateAsync(context, projects, id) is not { } project) return;
-        var entries = Privacy.DataInventory.Build(id, store, vault.Count(project), counter.Snapshot());
+        var entries = Privacy.DataInventory.Build(id, store, vault.Count(project), counter.Snapshot(), projects.GetGroupKeys(id));
         context.Response.ContentType = "application/json";
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(4096);
         using (var writer = new Utf8JsonWriter(buffer))

@@ -41,7 +41,7 @@ public static class DataInventory
     };
 
     /// <summary>Builds the inventory from what the store holds and what the scanner has counted since start.</summary>
-    public static List<InventoryEntry> Build(int projectId, IEventStore store, long vaultEntries, IReadOnlyList<PiiHitCount> hits)
+    public static List<InventoryEntry> Build(int projectId, IEventStore store, long vaultEntries, IReadOnlyList<PiiHitCount> hits, IReadOnlyCollection<string>? groupKeys = null)
     {
         var projectHits = hits.Where(h => h.ProjectId == projectId).ToList();
         long Detections(string property) => projectHits
@@ -59,6 +59,7 @@ public static class DataInventory
             var (classification, treatment) = property.Name switch
             {
                 _ when PseudonymProperties.Contains(property.Name) => ("pseudonym", "HMAC-SHA256 of the identifier"),
+                _ when groupKeys?.Contains(property.Name) == true => ("pseudonym (group id)", "HMAC-SHA256 of the group key and id"),
                 "$initial_referrer" or "$initial_referring_domain" => ("coarse context (page)", "host only"),
                 _ => ("free property", "PII-scanned; hits redacted"),
             };
@@ -70,6 +71,8 @@ public static class DataInventory
         }
         entries.Add(new InventoryEntry("identity vault", "(entries)", "vault PII", $"{vaultEntries} people have vault entries", vaultEntries, 0));
         entries.Add(new InventoryEntry("profile updates", "value", "free properties", "reserved PII removed to the vault; the rest PII-scanned", null, 0));
+        entries.Add(new InventoryEntry("identity map", "member, person", "pseudonym", "which pseudonymous ids are one person (ID merge)", null, 0));
+        entries.Add(new InventoryEntry("profiles", "properties", "free properties", "current profile of people and groups: the profile updates applied; no vault PII", null, 0));
         entries.Add(new InventoryEntry("never stored", "IP address, user-agent string, URL query strings, click ids, search keywords, carrier, device model",
             "dropped at ingestion", "used only to derive the coarse context above, then discarded", null, 0));
         return entries;

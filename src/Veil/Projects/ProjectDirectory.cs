@@ -123,9 +123,13 @@ public sealed class ProjectDirectory
     }
 
     /// <summary>The project's group keys (event properties that name groups, e.g. <c>company</c>).</summary>
-    public IReadOnlyList<string> GetGroupKeys(int projectId)
+    public IReadOnlyList<string> GetGroupKeys(int projectId) => ReadGroupKeys(_metadata, projectId);
+
+    /// <summary>A project's group keys read straight from a metadata store (for offline commands).</summary>
+    public static IReadOnlyList<string> ReadGroupKeys(IMetadataStore metadata, int projectId)
     {
-        var json = _metadata.GetSetting(GroupKeysSetting(projectId));
+        ArgumentNullException.ThrowIfNull(metadata);
+        var json = metadata.GetSetting(GroupKeysSetting(projectId));
         if (json is null || System.Text.Json.Nodes.JsonNode.Parse(json) is not System.Text.Json.Nodes.JsonArray array) return [];
         return [.. array.Select(item => item?.GetValue<string>()).OfType<string>()];
     }
