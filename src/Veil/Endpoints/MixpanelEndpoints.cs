@@ -160,8 +160,14 @@ public static class MixpanelEndpoints
                     // Mixpanel geolocates profiles from `$ip` (or the request with ip=1); the address itself is dropped.
                     batch.ProfileUpdates.Add(new ProfileUpdate
                     {
-                        ProjectId = update.ProjectId, Kind = kind, Subject = update.Subject, Operation = "$set", ValueJson = geo,
-                        TimeMs = update.TimeMs, IgnoreTime = true, IngestedAtMs = update.IngestedAtMs,
+                        ProjectId = update.ProjectId,
+                        Kind = kind,
+                        Subject = update.Subject,
+                        Operation = "$set",
+                        ValueJson = geo,
+                        TimeMs = update.TimeMs,
+                        IgnoreTime = true,
+                        IngestedAtMs = update.IngestedAtMs,
                     });
                 }
                 accepted++;

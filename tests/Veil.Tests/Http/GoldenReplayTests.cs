@@ -77,7 +77,7 @@ public sealed class GoldenReplayTests
                         if (!stored) continue;
                         var project = projects[token].Id;
                         expectedRows.Add(Row(project, name,
-                            Pseudonym(keys[project], properties["distinct_id"]),
+                            DistinctPseudonym(keys[project], properties["distinct_id"]),
                             Pseudonym(keys[project], properties["$device_id"]),
                             Pseudonym(keys[project], properties["$user_id"])));
                     }
@@ -175,6 +175,10 @@ public sealed class GoldenReplayTests
 
     private static Guid? Pseudonym(PseudonymKey key, JsonNode? identifier) =>
         identifier is JsonValue v && v.ToString() is { Length: > 0 } text ? key.Compute(text).ToGuid() : null;
+
+    // "$device:<id>" is the device id's pseudonym: an anonymous event's distinct id is its device.
+    private static Guid? DistinctPseudonym(PseudonymKey key, JsonNode? identifier) =>
+        identifier is JsonValue v && v.ToString() is { Length: > 0 } text ? key.ComputeDistinctId(text).ToGuid() : null;
 
     private static string Row(int project, string name, Guid? distinctId, Guid? deviceId, Guid? userId) =>
         $"{project}|{name}|{distinctId}|{deviceId}|{userId}";

@@ -43,6 +43,28 @@ public class MinimisationTests
     }
 
     [Fact]
+    public async Task A_profile_ip_becomes_its_country_and_is_dropped()
+    {
+        Assert.True(VeilTestServer.GeoIpDirectory() is not null, "the DB-IP database is missing: run tools/geoip/install.sh (test.sh does)");
+        var server = await VeilTestServer.StartAsync();
+        var (id, token, secret) = server.CreateProject("profile-geo");
+        using var client = server.CreateClient();
+        var body = $$$"""
+            [{"$token":"{{{token}}}","$distinct_id":"geo-person","$ip":"8.8.8.8","$set":{"plan":"pro"}},
+             {"$token":"{{{token}}}","$distinct_id":"no-geo-person","$ip":"0","$set":{"plan":"free"}}]
+            """;
+        Assert.Equal(200, (await client.SendForReplyAsync(VeilHttp.Post("/engage?verbose=1", body, VeilHttp.Json))).Status);
+        await server.CaughtUpAsync();
+        var (_, person) = await Profiles.ProfileApi.LookupAsync(client, id, secret, "geo-person");
+        Assert.Equal("US", (string?)person!["properties"]!["$country_code"]);
+        Assert.Equal("pro", (string?)person["properties"]!["plan"]);
+        var (_, skipped) = await Profiles.ProfileApi.LookupAsync(client, id, secret, "no-geo-person");
+        Assert.Null(skipped!["properties"]!["$country_code"]);
+        using var stopped = await StoppedServer.StopAsync(server);
+        Assert.Empty(stopped.FindBytes(Encoding.UTF8.GetBytes("8.8.8.8")));
+    }
+
+    [Fact]
     public async Task Forwarded_for_is_ignored_unless_the_proxy_is_trusted()
     {
         var server = await VeilTestServer.StartAsync();
