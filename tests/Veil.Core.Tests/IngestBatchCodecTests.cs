@@ -37,7 +37,7 @@ public class IngestBatchCodecTests
             batch.Events.AddRange(events);
             foreach (var s in subjects)
             {
-                batch.ProfileUpdates.Add(new ProfileUpdate { ProjectId = 3, Subject = s ?? default, Operation = "$set", ValueJson = "{\"plan\":\"pro\"}", GroupKey = s is null ? "company" : null, Kind = s is null ? ProfileKind.Group : ProfileKind.User, IgnoreTime = s is null });
+                batch.ProfileUpdates.Add(new ProfileUpdate { ProjectId = 3, Subject = s ?? default, Operation = "$set", ValueJson = "{\"plan\":\"pro\"}", GroupKey = s is null ? "company" : null, Kind = s is null ? ProfileKind.Group : ProfileKind.User, IgnoreTime = s is null, IgnoreAlias = s is { } p && (p.Value & 1) == 0 });
             }
             var decoded = IngestBatchCodec.Decode(IngestBatchCodec.Encode(batch));
             Assert.Equal(Describe(batch), Describe(decoded));

@@ -70,6 +70,21 @@ public class IdentityStoreTests
     }
 
     [Fact]
+    public void Ignore_alias_updates_exactly_the_id_given()
+    {
+        using var dir = new TempStoreDirectory();
+        using var store = DuckDbEventStore.Open(dir.StoreFile);
+        store.Apply(At(1, Batch(Login(250, 15, "l-1"))));
+        var batch = new IngestBatch();
+        batch.ProfileUpdates.Add(Set(15, """{"plan":"pro"}"""));
+        var literal = Set(250, """{"kept":"on the device id"}""");
+        literal.IgnoreAlias = true;
+        batch.ProfileUpdates.Add(literal);
+        store.Apply(At(2, batch));
+        Assert.Equal("""{"plan":"pro"}""", store.FindPerson(Project, Person(15))!.PropertiesJson);
+    }
+
+    [Fact]
     public void A_failed_apply_leaves_neither_merges_nor_profiles_behind()
     {
         using var dir = new TempStoreDirectory();

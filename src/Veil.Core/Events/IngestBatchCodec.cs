@@ -55,7 +55,8 @@ public static class IngestBatchCodec
             w.String(u.Operation);
             w.String(u.ValueJson);
             w.Long(u.TimeMs);
-            w.Byte(u.IgnoreTime ? (byte)1 : (byte)0);
+            // Flags: bit 0 $ignore_time, bit 1 $ignore_alias (added later; older records have it clear).
+            w.Byte((byte)((u.IgnoreTime ? 1 : 0) | (u.IgnoreAlias ? 2 : 0)));
             w.Long(u.IngestedAtMs);
         }
     }
@@ -109,7 +110,7 @@ public static class IngestBatchCodec
         var updates = r.Count();
         for (var i = 0; i < updates; i++)
         {
-            batch.ProfileUpdates.Add(new ProfileUpdate
+            var update = new ProfileUpdate
             {
                 ProjectId = r.Int(),
                 Kind = (ProfileKind)r.Byte(),
@@ -118,9 +119,12 @@ public static class IngestBatchCodec
                 Operation = r.String(),
                 ValueJson = r.String(),
                 TimeMs = r.Long(),
-                IgnoreTime = r.Byte() != 0,
-                IngestedAtMs = r.Long(),
-            });
+            };
+            var flags = r.Byte();
+            update.IgnoreTime = (flags & 1) != 0;
+            update.IgnoreAlias = (flags & 2) != 0;
+            update.IngestedAtMs = r.Long();
+            batch.ProfileUpdates.Add(update);
         }
         if (!r.AtEnd) throw new InvalidDataException("Trailing bytes after WAL batch.");
         return batch;

@@ -27,5 +27,8 @@ public sealed class ProfileUpdate
     public string ValueJson { get; set; } = "{}";
     public long TimeMs { get; set; }
     public bool IgnoreTime { get; set; }
+
+    /// <summary><c>$ignore_alias</c>: apply to the profile of exactly this id, not the person it is merged into.</summary>
+    public bool IgnoreAlias { get; set; }
     public long IngestedAtMs { get; set; }
 }

@@ -11,4 +11,5 @@ namespace Veil.Core.Privacy;
 /// <param name="Value">The operator's value.</param>
 /// <param name="TimeMs">Operation time, ms since epoch.</param>
 /// <param name="IgnoreTime">Mixpanel's <c>$ignore_time</c>.</param>
-public readonly record struct ProfileInput(ProfileKind Kind, string? GroupKey, string SubjectId, string Operation, JsonElement Value, long TimeMs, bool IgnoreTime);
+/// <param name="IgnoreAlias">Mixpanel's <c>$ignore_alias</c>: the update is for exactly this id, not its merged person.</param>
+public readonly record struct ProfileInput(ProfileKind Kind, string? GroupKey, string SubjectId, string Operation, JsonElement Value, long TimeMs, bool IgnoreTime, bool IgnoreAlias = false);

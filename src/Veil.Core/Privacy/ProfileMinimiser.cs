@@ -46,6 +46,7 @@ public static class ProfileMinimiser
             ValueJson = MinimiseValue(input.Value, project, vaultItems),
             TimeMs = input.TimeMs,
             IgnoreTime = input.IgnoreTime,
+            IgnoreAlias = input.IgnoreAlias,
             IngestedAtMs = request.NowMs,
         };
     }

@@ -22,7 +22,7 @@ internal sealed class DuckDbProfiles(DuckDBConnection writer)
     {
         var key = update.Kind == ProfileKind.Group
             ? new ProfileKey(update.ProjectId, update.GroupKey ?? "", update.Subject)
-            : new ProfileKey(update.ProjectId, null, identities.Resolve(update.ProjectId, update.Subject));
+            : new ProfileKey(update.ProjectId, null, update.IgnoreAlias ? update.Subject : identities.Resolve(update.ProjectId, update.Subject));
         _pending.Add((lsn, update, key));
     }
 

@@ -146,7 +146,7 @@ public static class MixpanelEndpoints
                 var subject = kind == ProfileKind.Group ? op.GroupId! : op.DistinctId!;
                 var profileVaultItems = new List<Core.Privacy.Pii.PiiVaultItem>();
                 var update = ProfileMinimiser.Minimise(
-                    new ProfileInput(kind, op.GroupKey, subject, op.Operation, op.Value, op.TimeMs ?? nowMs, op.IgnoreTime), project.Privacy, requestContext, profileVaultItems);
+                    new ProfileInput(kind, op.GroupKey, subject, op.Operation, op.Value, op.TimeMs ?? nowMs, op.IgnoreTime, op.IgnoreAlias), project.Privacy, requestContext, profileVaultItems);
                 if (kind == ProfileKind.User && profileVaultItems.Count > 0) ToVault(services, project, update.Subject, profileVaultItems);
                 if (kind == ProfileKind.User)
                 {
