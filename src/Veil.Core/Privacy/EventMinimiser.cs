@@ -109,6 +109,13 @@ public sealed class EventMinimiser(IGeoLocator geoLocator)
         int? width = null, height = null;
         string? device = null;
         var (buffer, writer) = ReusableJson.First();
+        var scrubber = project.Scrubber;
+        // Free properties are PII-scanned as they are copied, in this one pass over the event.
+        using var scrub = scrubber?.StartSession();
+        // "$device:<id>" and <id> are one identifier, and after identify() the distinct id is the user id: reuse its HMAC.
+        var distinctText = input.DistinctId is { } d && d.StartsWith(PseudonymKey.DevicePrefix, StringComparison.Ordinal) && d.Length > PseudonymKey.DevicePrefix.Length
+            ? d.AsSpan(PseudonymKey.DevicePrefix.Length)
+            : input.DistinctId.AsSpan();
         {
             writer.WriteStartObject();
             foreach (var property in props.EnumerateObject())
@@ -122,7 +129,8 @@ public sealed class EventMinimiser(IGeoLocator geoLocator)
                         WriteGroupIds(writer, name, value, key);
                         break;
                     case PropertyRole.Keep:
-                        property.WriteTo(writer);
+                        if (scrub is not null) scrubber!.Write(scrub, property, writer);
+                        else property.WriteTo(writer);
                         break;
                     case PropertyRole.Drop:
                         break;
@@ -138,8 +146,8 @@ public sealed class EventMinimiser(IGeoLocator geoLocator)
                     case PropertyRole.Column:
                         switch (name)
                         {
-                            case "$device_id": stored.DeviceId = PseudonymOf(key, AsString(value)); break;
-                            case "$user_id": stored.UserId = PseudonymOf(key, AsString(value)); break;
+                            case "$device_id": stored.DeviceId = SameAsDistinct(value, distinctText) ? stored.DistinctId : PseudonymOf(key, AsString(value)); break;
+                            case "$user_id": stored.UserId = SameAsDistinct(value, distinctText) ? stored.DistinctId : PseudonymOf(key, AsString(value)); break;
                             case "$session_id": stored.SessionId = PseudonymOf(key, AsString(value)); break;
                             case "$browser": stored.Browser = Short(AsString(value)); break;
                             case "$browser_version": stored.BrowserVersion = MajorVersion(value); break;
@@ -167,9 +175,8 @@ public sealed class EventMinimiser(IGeoLocator geoLocator)
             writer.WriteEndObject();
             writer.Flush();
         }
-        stored.PropertiesJson = project.Scrubber is null
-            ? Encoding.UTF8.GetString(buffer.WrittenSpan)
-            : Scrub(project.Scrubber, buffer.WrittenMemory, vaultItems);
+        stored.PropertiesJson = Encoding.UTF8.GetString(buffer.WrittenSpan);
+        if (scrub is not null && Pii.PiiJsonScrubber.Finish(scrub).VaultItems is { Count: > 0 } vaulted) vaultItems?.AddRange(vaulted);
         if (request.Device is { } ua)
         {
             // The SDK's own values win; the request's user agent fills the gaps (server-side SDKs send none).
@@ -238,6 +245,10 @@ public sealed class EventMinimiser(IGeoLocator geoLocator)
         if (request.GeolocateFromRequest && request.ClientAddress is not null) return _geo.Locate(request.ClientAddress);
         return GeoLocation.Unknown;
     }
+
+    /// <summary>True when an id property holds the same identifier as the (device-prefix-free) distinct id.</summary>
+    private static bool SameAsDistinct(JsonElement value, ReadOnlySpan<char> distinctText) =>
+        !distinctText.IsEmpty && value.ValueKind == JsonValueKind.String && value.ValueEquals(distinctText);
 
     private static Pseudonym? PseudonymOf(PseudonymKey key, string? identifier) =>
         string.IsNullOrEmpty(identifier) ? null : key.Compute(identifier);

@@ -60,32 +60,57 @@ public sealed class PiiJsonScrubber
         }
     }
 
+    /// <summary>
+    /// Starts scrubbing a top-level object one property at a time (<see cref="Write(PiiScrubSession, JsonProperty, Utf8JsonWriter)"/>),
+    /// for a caller that already walks the properties and writes the object itself: the event pipeline scrubs the
+    /// properties it keeps in its one pass instead of writing them and parsing them again.
+    /// </summary>
+    public PiiScrubSession StartSession() => new(new ScrubState());
+
+    /// <summary>Writes the scrubbed form of one property of the session's object (name and value), or nothing if the policy drops it.</summary>
+    public void Write(PiiScrubSession session, JsonProperty property, Utf8JsonWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        var renamed = session.Renamed;
+        WriteObjectProperty(property, writer, session.State, ref renamed);
+        session.Renamed = renamed;
+    }
+
+    /// <summary>What the session found: vault items and the number of hits.</summary>
+    public static PiiScrubResult Finish(PiiScrubSession session)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        return new PiiScrubResult(session.State.Vault ?? (IReadOnlyList<PiiVaultItem>)[], session.State.Hits);
+    }
+
     private void WriteObject(JsonElement element, Utf8JsonWriter writer, ScrubState state)
     {
         writer.WriteStartObject();
         HashSet<string>? renamed = null;
-        foreach (var property in element.EnumerateObject())
-        {
-            var mark = state.PathLength;
-            var nameStart = state.AppendName(property);
-            try
-            {
-                if (_policy.IsAllowed(state.Path, state.Path[nameStart..]))
-                {
-                    property.WriteTo(writer);
-                    continue;
-                }
-                string? writtenName = null;
-                var nameScan = _scanner.ScanName(state.Path[nameStart..]);
-                if (nameScan.HasHits && !RenameProperty(state, nameStart, nameScan, ref renamed, out writtenName)) continue;
-                WriteProperty(property.Value, writer, state, nameStart, writtenName);
-            }
-            finally
-            {
-                state.PathLength = mark;
-            }
-        }
+        foreach (var property in element.EnumerateObject()) WriteObjectProperty(property, writer, state, ref renamed);
         writer.WriteEndObject();
+    }
+
+    private void WriteObjectProperty(JsonProperty property, Utf8JsonWriter writer, ScrubState state, ref HashSet<string>? renamed)
+    {
+        var mark = state.PathLength;
+        var nameStart = state.AppendName(property);
+        try
+        {
+            if (_policy.IsAllowed(state.Path, state.Path[nameStart..]))
+            {
+                property.WriteTo(writer);
+                return;
+            }
+            string? writtenName = null;
+            var nameScan = _scanner.ScanName(state.Path[nameStart..]);
+            if (nameScan.HasHits && !RenameProperty(state, nameStart, nameScan, ref renamed, out writtenName)) return;
+            WriteProperty(property.Value, writer, state, nameStart, writtenName);
+        }
+        finally
+        {
+            state.PathLength = mark;
+        }
     }
 
     /// <summary>
@@ -242,7 +267,7 @@ public sealed class PiiJsonScrubber
     /// Per-call buffers: the property path in the form policies use (<c>items[].email</c>), the array indexes that
     /// turn it into a vault path (<c>items[2].email</c>), and a buffer for decoded values. Pooled, returned on dispose.
     /// </summary>
-    private sealed class ScrubState : IDisposable
+    internal sealed class ScrubState : IDisposable
     {
         private char[] _path = ArrayPool<char>.Shared.Rent(256);
         private char[] _text = ArrayPool<char>.Shared.Rent(256);
