@@ -68,7 +68,14 @@ public sealed class IdentityGraph
     public void Apply(StoredEvent stored)
     {
         ArgumentNullException.ThrowIfNull(stored);
-        foreach (var merge in IdentityMerges.Of(stored)) Apply(stored.ProjectId, merge);
+        // The common case (every event after identify) without allocating: a device id and a user id together.
+        if (stored.DeviceId is { } device && stored.UserId is { } user && device != user)
+            Apply(stored.ProjectId, new IdentityMerge(IdentityMergeKind.DeviceToUser, device, user));
+        if (!IdentityMerges.IsIdentityEvent(stored.Name)) return;
+        foreach (var merge in IdentityMerges.Of(stored))
+        {
+            if (merge.Kind != IdentityMergeKind.DeviceToUser) Apply(stored.ProjectId, merge);
+        }
     }
 
     /// <summary>Applies one merge under Mixpanel's rules.</summary>

@@ -19,7 +19,7 @@ public static class IdentityMerges
         var merges = new List<IdentityMerge>(1);
         if (stored.DeviceId is { } device && stored.UserId is { } user && device != user)
             merges.Add(new IdentityMerge(IdentityMergeKind.DeviceToUser, device, user));
-        if (stored.Name is not ("$identify" or "$create_alias" or "$merge")) return merges;
+        if (!IsIdentityEvent(stored.Name)) return merges;
 
         using var document = JsonDocument.Parse(stored.PropertiesJson);
         var props = document.RootElement;
@@ -44,6 +44,9 @@ public static class IdentityMerges
         }
         return merges;
     }
+
+    /// <summary>True for the events that ask for a merge by name: <c>$identify</c>, <c>$create_alias</c>, <c>$merge</c>.</summary>
+    public static bool IsIdentityEvent(string name) => name is "$identify" or "$create_alias" or "$merge";
 
     private static Pseudonym? Id(JsonElement props, string name) =>
         props.ValueKind == JsonValueKind.Object && props.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
