@@ -8,6 +8,8 @@ public enum PrincipalKind
     Person,
     /// <summary>A scoped service account (HTTP Basic username:secret).</summary>
     ServiceAccount,
+    /// <summary>The public ingestion token, accepted on /import as Mixpanel does (scope <c>import</c> only).</summary>
+    ProjectToken,
     /// <summary>The legacy Mixpanel project secret (HTTP Basic <c>secret:</c>), scopes <c>import</c> + <c>read:aggregate</c>.</summary>
     ProjectSecret,
 }

@@ -119,9 +119,15 @@ public sealed class AccountService
 
     private SessionStage NextStageAfterMfa(UserRecord user) => user.MustChangePassword ? SessionStage.PasswordChange : SessionStage.Full;
 
-    /// <summary>Whether any of the person's roles can see individual-level data.</summary>
-    public bool NeedsMfa(long userId) =>
-        _store.ListMemberships(userId).Any(m => RoleNames.TryParse(m.Role, out var role) && AccessRules.RoleNeedsMfa(role));
+    /// <summary>
+    /// Whether any of the person's roles can see individual-level data. A person with no membership yet (the first-run
+    /// owner of an empty server, who will own every new project) needs MFA too: they reach nothing without it anyway.
+    /// </summary>
+    public bool NeedsMfa(long userId)
+    {
+        var memberships = _store.ListMemberships(userId);
+        return memberships.Count == 0 || memberships.Any(m => RoleNames.TryParse(m.Role, out var role) && AccessRules.RoleNeedsMfa(role));
+    }
 
     public bool HasFactor(long userId) => _store.FindTotpFactor(userId) is { Confirmed: true } || _store.ListPasskeys(userId).Count > 0;
 
