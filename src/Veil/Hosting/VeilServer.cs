@@ -125,7 +125,7 @@ public sealed class VeilServer : IAsyncDisposable
             throw;
         }
         var accountStore = SqliteAccountStore.Open(VeilPaths.MetadataFile(options.DataDirectory));
-        var accounts = new Security.Accounts.AccountService(accountStore, options.MasterKey, new Security.Accounts.AccountOptions { PasswordCost = options.PasswordCost });
+        var accounts = new Security.Accounts.AccountService(accountStore, options.MasterKey, new Security.Accounts.AccountOptions { PasswordCost = options.PasswordCost }, options.Time);
         var initialOwner = FirstRunOwner.Ensure(accounts, projects, options.InitialOwnerEmail);
         IEventStore store;
         WriteAheadLog wal;
@@ -160,7 +160,7 @@ public sealed class VeilServer : IAsyncDisposable
         builder.Services.AddSingleton(projects);
         builder.Services.AddSingleton<IAccountStore>(accountStore);
         builder.Services.AddSingleton(accounts);
-        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(options.Time);
         builder.Services.AddSingleton<Veil.Access.CredentialAuthenticator>();
         builder.Services.AddRateLimiter(o => RateLimits.Configure(o, options));
         builder.Services.AddSingleton(piiHits);

@@ -34,4 +34,6 @@ public sealed class VeilServerOptions
     public int IngestRequestsPerSecondPerToken { get; init; } = 2000;
     /// <summary>Email of the owner created on first run (empty data directory).</summary>
     public string InitialOwnerEmail { get; init; } = "owner@veil.localhost";
+    /// <summary>The clock of sessions, step-up, TOTP and lockouts (tests move it).</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
 }
