@@ -25,7 +25,7 @@ public sealed class VeilTestServer : IAsyncDisposable
     public string BaseUrl => Server.Addresses.First().TrimEnd('/');
     public string CertificatePath => Server.CertificatePath!;
 
-    public static async Task<VeilTestServer> StartAsync(long? maxUncheckpointedWalBytes = null, TimeProvider? time = null, int signInLimitPerMinute = 20, int mfaLimitPerMinute = 30)
+    public static async Task<VeilTestServer> StartAsync(long? maxUncheckpointedWalBytes = null, TimeProvider? time = null, int signInLimitPerMinute = 20, int mfaLimitPerMinute = 30, int ingestRequestsPerSecondPerToken = 10_000)
     {
         var root = Path.Combine(Path.GetTempPath(), "veil-it-" + Guid.NewGuid().ToString("N")[..12]);
         var options = new VeilServerOptions
@@ -42,6 +42,7 @@ public sealed class VeilTestServer : IAsyncDisposable
             Time = time ?? TimeProvider.System,
             SignInLimitPerMinute = signInLimitPerMinute,
             MfaLimitPerMinute = mfaLimitPerMinute,
+            IngestRequestsPerSecondPerToken = ingestRequestsPerSecondPerToken,
         };
         return new VeilTestServer(await VeilServer.StartAsync(options), root);
     }

@@ -161,6 +161,12 @@ public static class MixpanelEndpoints
             response = MixpanelResponses.ForOutcome(endpoint, flags, decoded.Carrier, accepted, 0, operations.Errors);
         }
 
+        if (!services.GetRequiredService<IngestRateLimiter>().TryAcquire(batch.Events.Select(e => e.ProjectId).Concat(batch.ProfileUpdates.Select(u => u.ProjectId))))
+        {
+            context.Response.Headers.RetryAfter = "1";
+            await WriteAsync(context, MixpanelResponses.RateLimited(endpoint, flags, decoded.Carrier), "project token over its ingestion rate limit");
+            return;
+        }
         var outcome = await services.GetRequiredService<IngestionService>().AcceptAsync(batch, context.RequestAborted);
         if (outcome != IngestOutcome.Durable)
         {

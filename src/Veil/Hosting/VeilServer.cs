@@ -173,6 +173,7 @@ public sealed class VeilServer : IAsyncDisposable
         builder.Services.AddSingleton(new UserAgentClassifier());
         builder.Services.AddSingleton<EventMinimiser>();
         builder.Services.AddSingleton<IngestionService>();
+        builder.Services.AddSingleton<IngestRateLimiter>();
         builder.Services.AddSingleton<Veil.Privacy.IdentityVault>();
         builder.Services.AddSingleton<StoreWriter>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StoreWriter>());

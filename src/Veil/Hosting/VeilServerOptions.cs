@@ -31,7 +31,7 @@ public sealed class VeilServerOptions
     /// <summary>API requests per caller (credential, session or address) per minute.</summary>
     public int ApiLimitPerMinute { get; init; } = 1200;
     /// <summary>Ingestion requests per project token per second (sustained; bursts up to 10 s worth).</summary>
-    public int IngestRequestsPerSecondPerToken { get; init; } = 2000;
+    public int IngestRequestsPerSecondPerToken { get; init; } = 10_000;
     /// <summary>Email of the owner created on first run (empty data directory).</summary>
     public string InitialOwnerEmail { get; init; } = "owner@veil.localhost";
     /// <summary>The clock of sessions, step-up, TOTP and lockouts (tests move it).</summary>

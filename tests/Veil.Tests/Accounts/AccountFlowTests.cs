@@ -202,4 +202,24 @@ public sealed class AccountFlowTests
         Assert.Equal(200, (await guest.GetAsync($"/api/projects/{id}/events/count")).Status);
         Assert.Equal(403, (await guest.GetAsync($"/api/projects/{id}/members")).Status);
     }
+
+    [Fact]
+    public async Task Ingestion_is_limited_per_token_and_other_tokens_are_unaffected()
+    {
+        await using var server = await VeilTestServer.StartAsync(ingestRequestsPerSecondPerToken: 1);
+        var (_, busy, _) = server.CreateProject("busy");
+        var (_, quiet, _) = server.CreateProject("quiet");
+        using var client = server.CreateClient();
+        async Task<int> TrackAsync(string token, int n)
+        {
+            var data = $$$"""{"event":"Limited","properties":{"token":"{{{token}}}","distinct_id":"u","$insert_id":"lim-{{{token}}}-{{{n}}}"}}""";
+            using var response = await client.PostAsync("/track?verbose=1", new FormUrlEncodedContent([new("data", data)]));
+            return (int)response.StatusCode;
+        }
+        var statuses = new List<int>();
+        for (var i = 0; i < 15; i++) statuses.Add(await TrackAsync(busy, i));
+        Assert.Contains(429, statuses);
+        Assert.Equal(200, statuses[0]);
+        Assert.Equal(200, await TrackAsync(quiet, 0));
+    }
 }
