@@ -28,6 +28,67 @@ public static class AuthEndpoints
         app.MapPost("/api/auth/mfa/verify", VerifyAsync).RequireVeilSession(SessionStage.MfaVerify).RequireRateLimiting(RateLimits.Mfa);
         app.MapPost("/api/auth/step-up", StepUpAsync).RequireVeilSession().RequireRateLimiting(RateLimits.Mfa);
         app.MapPost("/api/auth/mfa/recovery-codes", NewRecoveryCodes).RequireVeilSession().RequireRateLimiting(RateLimits.Mfa);
+        app.MapPost("/api/auth/passkeys/register/options", BeginPasskeyRegistration).RequireVeilSession(SessionStage.MfaEnrolment, SessionStage.Full).RequireRateLimiting(RateLimits.Mfa);
+        app.MapPost("/api/auth/passkeys/register", FinishPasskeyRegistrationAsync).RequireVeilSession(SessionStage.MfaEnrolment, SessionStage.Full).RequireRateLimiting(RateLimits.Mfa);
+        app.MapPost("/api/auth/passkeys/assert/options", BeginPasskeyAssertion).RequireVeilSession(SessionStage.MfaVerify, SessionStage.Full).RequireRateLimiting(RateLimits.Mfa);
+        app.MapPost("/api/auth/passkeys/assert", FinishPasskeyAssertionAsync).RequireVeilSession(SessionStage.MfaVerify, SessionStage.Full).RequireRateLimiting(RateLimits.Mfa);
+    }
+
+    private static IResult BeginPasskeyRegistration(HttpContext context, AccountService accounts, PasskeyCeremonies passkeys)
+    {
+        var session = context.GetVeilSession()!;
+        if (session.Stage == SessionStage.Full && accounts.HasFactor(session.User.Id) && !SteppedUp(session, accounts))
+        {
+            return Problems.Result(403, "Step-up required", "Adding a factor needs a check of an existing one within 5 minutes: POST /api/auth/step-up.");
+        }
+        return Results.Text(passkeys.BeginRegistration(session), "application/json");
+    }
+
+    private static async Task<IResult> FinishPasskeyRegistrationAsync(HttpContext context, AccountService accounts, PasskeyCeremonies passkeys)
+    {
+        using var form = await JsonForm.ReadAsync(context);
+        if (form is null) return Results.Empty;
+        var name = form.String("name", 64, out var problem, required: false) ?? "passkey";
+        var hasCredential = form.Root.TryGetProperty("credential", out var credential) && credential.ValueKind == System.Text.Json.JsonValueKind.Object;
+        if (problem is null && !hasCredential)
+        {
+            problem = "`credential` must be the PublicKeyCredential from navigator.credentials.create(), as JSON.";
+        }
+        if (problem is not null) return Problems.Result(400, "Bad request", problem);
+        var session = context.GetVeilSession()!;
+        if (await passkeys.FinishRegistrationAsync(session, credential.GetRawText(), name, context.RequestAborted) is { } refused) return Problems.Result(400, "Passkey not registered", refused);
+        if (session.Stage != SessionStage.MfaEnrolment) return Results.Json(new { stage = Stage(session.Stage), registered = name });
+        // Enrolment done: the new passkey counts as this session's second factor.
+        var issued = accounts.Rotate(session, MfaLevel.Passkey, accounts.Now);
+        SessionCookie.Write(context, issued, accounts.Options);
+        return Results.Json(new { stage = Stage(issued.Stage), csrf = issued.CsrfToken, registered = name, recovery_codes = accounts.Store.CountRecoveryCodes(session.User.Id) == 0 ? accounts.NewRecoveryCodes(session.User.Id) : null });
+    }
+
+    private static IResult BeginPasskeyAssertion(HttpContext context, PasskeyCeremonies passkeys) =>
+        passkeys.BeginAssertion(context.GetVeilSession()!) is { } json
+            ? Results.Text(json, "application/json")
+            : Problems.Result(409, "No passkey", "You have no passkey; register one or use your TOTP code.");
+
+    private static async Task<IResult> FinishPasskeyAssertionAsync(HttpContext context, AccountService accounts, PasskeyCeremonies passkeys)
+    {
+        using var form = await JsonForm.ReadAsync(context);
+        if (form is null) return Results.Empty;
+        if (!form.Root.TryGetProperty("credential", out var credential) || credential.ValueKind != System.Text.Json.JsonValueKind.Object)
+        {
+            return Problems.Result(400, "Bad request", "`credential` must be the PublicKeyCredential from navigator.credentials.get(), as JSON.");
+        }
+        var session = context.GetVeilSession()!;
+        if (accounts.MfaThrottled(session.User.Id)) return Throttled();
+        if (await passkeys.FinishAssertionAsync(session, credential.GetRawText(), context.RequestAborted) is { } refused)
+        {
+            accounts.MfaFailed(session.User.Id);
+            return Problems.Result(401, "Passkey check failed", refused);
+        }
+        accounts.MfaSucceeded(session.User.Id);
+        if (session.Stage == SessionStage.MfaVerify) return Issue(context, accounts, accounts.Rotate(session, MfaLevel.Passkey, accounts.Now));
+        var now = accounts.Now;
+        accounts.Store.UpdateSession(session.Record with { StepUpAt = now, LastSeenAt = now, MfaLevel = MfaLevel.Passkey.ToString() });
+        return Results.Json(new { step_up_valid_until = now + AccessRules.StepUpWindow });
     }
 
     private static async Task<IResult> SignInAsync(HttpContext context, AccountService accounts)

@@ -162,6 +162,7 @@ public sealed class VeilServer : IAsyncDisposable
         builder.Services.AddSingleton(accounts);
         builder.Services.AddSingleton(options.Time);
         builder.Services.AddSingleton<Veil.Access.CredentialAuthenticator>();
+        builder.Services.AddSingleton<Veil.Access.PasskeyCeremonies>();
         builder.Services.AddRateLimiter(o => RateLimits.Configure(o, options));
         builder.Services.AddSingleton(piiHits);
         builder.Services.AddSingleton<Veil.Privacy.PiiHitPersister>();

@@ -36,4 +36,6 @@ public sealed class VeilServerOptions
     public string InitialOwnerEmail { get; init; } = "owner@veil.localhost";
     /// <summary>The clock of sessions, step-up, TOTP and lockouts (tests move it).</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
+    /// <summary>The URL people reach Veil at (e.g. https://veil.example.com): the WebAuthn origin and relying party. Default: the first listen address, loopback named localhost.</summary>
+    public string? PublicUrl { get; init; }
 }
