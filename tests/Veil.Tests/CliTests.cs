@@ -39,11 +39,16 @@ public partial class CliTests
         Assert.True(long.Parse(stored.Groups[1].Value.Replace(",", "", StringComparison.Ordinal), System.Globalization.CultureInfo.InvariantCulture) > 1000, output);
         Assert.Matches(TokenLine(), output);
         Assert.Contains("/track -d 'data=", output, StringComparison.Ordinal);
+        Assert.Contains("Sign in as the owner (owner@veil.localhost)", output, StringComparison.Ordinal);
+        Assert.Matches(OwnerPasswordLine(), output);
 
         var (again, secondOutput) = await VeilProcess.RunCliAsync(veil.ConfigDirectory, args);
         Assert.True(again == 0, secondOutput);
         Assert.Contains("already generated", secondOutput, StringComparison.Ordinal);
         Assert.DoesNotContain("Generated a demo master key", secondOutput, StringComparison.Ordinal);
+        // The one-time password is printed once, on the first run only.
+        Assert.DoesNotMatch(OwnerPasswordLine(), secondOutput);
+        Assert.Contains("was created on the first run", secondOutput, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -137,4 +142,48 @@ public partial class CliTests
 
     [GeneratedRegex(@"token:\s+[0-9a-f]{32}")]
     private static partial Regex TokenLine();
+
+    [GeneratedRegex(@"password: +[A-Za-z0-9]{20}\b")]
+    private static partial Regex OwnerPasswordLine();
+
+    [Fact]
+    public async Task Service_account_command_takes_scopes_expiry_and_allow_list_and_refuses_bad_ones()
+    {
+        await using var veil = await VeilProcess.CreateAsync();
+        var (id, _, _) = await veil.CreateProjectAsync("cli-scopes");
+        string[] common = ["project", "service-account", "--data", veil.DataDirectory, "--key-file", veil.KeyFile, "--project", id.ToString(System.Globalization.CultureInfo.InvariantCulture)];
+        var (exit, output) = await VeilProcess.RunCliAsync(veil.ConfigDirectory, [.. common, "--username", "exporter", "--scope", "export", "read:aggregate", "--expires", "30d", "--allow-ip", "10.0.0.0/8", "--json"]);
+        Assert.True(exit == 0, output);
+        Assert.Contains("\"export\"", output, StringComparison.Ordinal);
+        (exit, output) = await VeilProcess.RunCliAsync(veil.ConfigDirectory, [.. common, "--username", "bad", "--scope", "read:everything"]);
+        Assert.Equal(2, exit);
+        Assert.Contains("read:everything", output, StringComparison.Ordinal);
+        (exit, output) = await VeilProcess.RunCliAsync(veil.ConfigDirectory, [.. common, "--username", "late", "--expires", "yesterday"]);
+        Assert.Equal(2, exit);
+        Assert.Contains("--expires", output, StringComparison.Ordinal);
+        (exit, output) = await VeilProcess.RunCliAsync(veil.ConfigDirectory, [.. common, "--username", "nowhere", "--allow-ip", "999.1.1.1"]);
+        Assert.Equal(2, exit);
+        Assert.Contains("999.1.1.1", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_on_an_empty_data_directory_prints_the_owner_once()
+    {
+        await using var veil = await VeilProcess.CreateAsync();
+        await veil.StartAsync();
+        var first = veil.Output;
+        var match = OwnerPasswordLine().Match(first);
+        Assert.True(match.Success, first);
+        var password = match.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries)[^1];
+        using (var client = veil.CreateClient())
+        {
+            using var signIn = await client.PostAsync("/api/auth/signin", new StringContent($$"""{"email":"owner@veil.localhost","password":"{{password}}"}""", System.Text.Encoding.UTF8, "application/json"));
+            var text = await signIn.Content.ReadAsStringAsync();
+            Assert.True(signIn.IsSuccessStatusCode, text);
+            Assert.Contains("password_change", text, StringComparison.Ordinal);
+        }
+        await veil.StopAsync();
+        await veil.StartAsync();
+        Assert.Single(OwnerPasswordLine().Matches(veil.Output));
+    }
 }

@@ -25,7 +25,7 @@ public sealed class VeilTestServer : IAsyncDisposable
     public string BaseUrl => Server.Addresses.First().TrimEnd('/');
     public string CertificatePath => Server.CertificatePath!;
 
-    public static async Task<VeilTestServer> StartAsync(long? maxUncheckpointedWalBytes = null)
+    public static async Task<VeilTestServer> StartAsync(long? maxUncheckpointedWalBytes = null, TimeProvider? time = null, int signInLimitPerMinute = 20, int mfaLimitPerMinute = 30, int ingestRequestsPerSecondPerToken = 10_000)
     {
         var root = Path.Combine(Path.GetTempPath(), "veil-it-" + Guid.NewGuid().ToString("N")[..12]);
         var options = new VeilServerOptions
@@ -37,6 +37,12 @@ public sealed class VeilTestServer : IAsyncDisposable
             Quiet = true,
             MaxUncheckpointedWalBytes = maxUncheckpointedWalBytes ?? 512L * 1024 * 1024,
             GeoIpDirectory = GeoIpDirectory(),
+            // Cheap Argon2id in tests only, so sign-in flows run in milliseconds; production uses OWASP's cost.
+            PasswordCost = Security.Passwords.Argon2idCost.InsecureForTestsOnly,
+            Time = time ?? TimeProvider.System,
+            SignInLimitPerMinute = signInLimitPerMinute,
+            MfaLimitPerMinute = mfaLimitPerMinute,
+            IngestRequestsPerSecondPerToken = ingestRequestsPerSecondPerToken,
         };
         return new VeilTestServer(await VeilServer.StartAsync(options), root);
     }
@@ -58,11 +64,15 @@ public sealed class VeilTestServer : IAsyncDisposable
         return (project.Id, project.Record.Token, secret);
     }
 
-    /// <summary>An HttpClient that trusts exactly this server's certificate.</summary>
-    public HttpClient CreateClient()
+    /// <summary>Creates a scoped service account; returns its secret.</summary>
+    public string CreateServiceAccount(int projectId, string username, params string[] scopes) =>
+        Access.ServiceAccountIssuer.Create(Server.Accounts.Store, projectId, username, scopes, null, [], DateTimeOffset.UtcNow);
+
+    /// <summary>An HttpClient that trusts exactly this server's certificate (and keeps cookies, like a browser).</summary>
+    public HttpClient CreateClient(bool cookies = true)
     {
         var expected = X509Certificate2.CreateFromPem(File.ReadAllText(CertificatePath));
-        var handler = new SocketsHttpHandler();
+        var handler = cookies ? new SocketsHttpHandler { CookieContainer = new System.Net.CookieContainer() } : new SocketsHttpHandler { UseCookies = false };
         handler.SslOptions.RemoteCertificateValidationCallback = (_, cert, _, _) => cert is not null && expected.RawData.AsSpan().SequenceEqual(cert.GetRawCertData());
         return new HttpClient(handler) { BaseAddress = new Uri(BaseUrl), Timeout = TimeSpan.FromSeconds(60) };
     }

@@ -52,6 +52,7 @@ internal static class DemoCommand
             }
             running.PrintBanner(Console.Out);
             PrintHowTo(baseUrl, credentials, running.CertificatePath);
+            PrintOwnerHowTo(running, baseUrl);
             if (parse.GetValue(noServe)) return 0;
             Console.WriteLine("Press Ctrl+C to stop.");
             await running.WaitForShutdownAsync(cancellationToken);
@@ -161,6 +162,25 @@ internal static class DemoCommand
                 continue;
             }
             throw new InvalidOperationException($"Demo import failed: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
+        }
+    }
+
+    /// <summary>How to sign in as the owner (the one-time password is in the banner above on the first run only).</summary>
+    private static void PrintOwnerHowTo(VeilServer running, string baseUrl)
+    {
+        var cacert = running.CertificatePath is null ? "" : $"--cacert {running.CertificatePath} ";
+        Console.WriteLine();
+        if (running.InitialOwner is { } owner)
+        {
+            Console.WriteLine($"Sign in as the owner ({owner.Email}) with the one-time password above; it is shown only this once:");
+            Console.WriteLine($"  curl {cacert}-c cookies.txt -H 'Content-Type: application/json' -d '{{\"email\":\"{owner.Email}\",\"password\":\"{owner.OneTimePassword}\"}}' {baseUrl}/api/auth/signin");
+            Console.WriteLine("  then set your own password (POST /api/auth/password) and enrol a TOTP app (POST /api/auth/mfa/totp/enrol, /confirm),");
+            Console.WriteLine("  sending the `csrf` value of each answer as the X-CSRF-Token header. docs/security.md walks through it.");
+        }
+        else
+        {
+            Console.WriteLine($"The owner account ({running.Options.InitialOwnerEmail}) was created on the first run, when its one-time password was printed;");
+            Console.WriteLine($"  sign in at {baseUrl}/api/auth/signin with the password you set then.");
         }
     }
 

@@ -71,28 +71,46 @@ internal static class ProjectCommands
             return 0;
         });
 
-        var account = new Command("service-account", "Create a service account (username + secret) for a project's /import and read API.");
+        var account = new Command("service-account", "Create a service account (username + secret) with explicit scopes for a project's API.");
         var accountData = CommonOptions.Data();
         var accountKey = CommonOptions.KeyFile();
         var accountJson = CommonOptions.Json();
         var projectId = new Option<int>("--project") { Description = "The project id.", Required = true };
         var username = new Option<string>("--username") { Description = "The service account's username.", Required = true };
+        var scope = new Option<string[]>("--scope")
+        {
+            Description = "A scope: ingest, import, read:aggregate, read:individual, export, admin (repeatable; default: import and read:aggregate).",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var expires = new Option<string?>("--expires") { Description = "Expiry: an ISO 8601 date-time, or a duration such as 90d or 12h." };
+        var allowIp = new Option<string[]>("--allow-ip") { Description = "Only from this IP address or CIDR range (repeatable).", AllowMultipleArgumentsPerToken = true };
         account.Options.Add(accountData);
         account.Options.Add(accountKey);
         account.Options.Add(projectId);
         account.Options.Add(username);
+        account.Options.Add(scope);
+        account.Options.Add(expires);
+        account.Options.Add(allowIp);
         account.Options.Add(accountJson);
         account.SetAction(parse =>
         {
-            using var directory = Open(parse.GetValue(accountData)!, parse.GetValue(accountKey));
+            var dataDirectory = parse.GetValue(accountData)!;
+            using var directory = Open(dataDirectory, parse.GetValue(accountKey));
+            using var accounts = SqliteAccountStore.Open(VeilPaths.MetadataFile(dataDirectory));
             try
             {
-                var secret = directory.Projects.CreateServiceAccount(parse.GetValue(projectId), parse.GetValue(username)!);
-                if (parse.GetValue(accountJson)) Console.WriteLine(JsonSerializer.Serialize(new { username = parse.GetValue(username), secret }));
-                else Console.WriteLine($"Service account {parse.GetValue(username)} created; secret (shown once): {secret}");
+                var id = parse.GetValue(projectId);
+                if (directory.Projects.FindById(id) is null) throw new ArgumentException($"there is no project {id}.");
+                var scopes = parse.GetValue(scope) is { Length: > 0 } given ? given.SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray() : ["import", "read:aggregate"];
+                var now = DateTimeOffset.UtcNow;
+                var expiresAt = ParseExpiry(parse.GetValue(expires), now);
+                var name = parse.GetValue(username)!;
+                var secret = Access.ServiceAccountIssuer.Create(accounts, id, name, scopes, expiresAt, parse.GetValue(allowIp) ?? [], now);
+                if (parse.GetValue(accountJson)) Console.WriteLine(JsonSerializer.Serialize(new { username = name, secret, scopes, expires_at = expiresAt }));
+                else Console.WriteLine($"Service account {name} created with scopes {string.Join(' ', scopes)}{(expiresAt is null ? "" : $", expiring {expiresAt:u}")}; secret (shown once): {secret}");
                 return 0;
             }
-            catch (InvalidOperationException e)
+            catch (Exception e) when (e is InvalidOperationException or ArgumentException)
             {
                 Console.Error.WriteLine("veil: " + e.Message);
                 return 2;
@@ -103,6 +121,24 @@ internal static class ProjectCommands
         project.Subcommands.Add(list);
         project.Subcommands.Add(account);
         return project;
+    }
+
+    /// <summary>An ISO 8601 date-time, or a duration from now: 90d, 12h, 30m.</summary>
+    private static DateTimeOffset? ParseExpiry(string? text, DateTimeOffset now)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        text = text.Trim();
+        if (text.Length >= 2 && int.TryParse(text[..^1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var amount) && amount > 0)
+        {
+            switch (text[^1])
+            {
+                case 'd': return now.AddDays(amount);
+                case 'h': return now.AddHours(amount);
+                case 'm': return now.AddMinutes(amount);
+            }
+        }
+        if (DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var at)) return at;
+        throw new ArgumentException($"--expires {text}: use an ISO 8601 date-time or a duration such as 90d, 12h or 30m.");
     }
 
     private static OpenDirectory Open(string dataDirectory, string? keyFile)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Veil.Access;
 using Veil.Core.Events;
 using Veil.Core.Privacy;
 using Veil.Ingest.Wire;
@@ -29,11 +30,12 @@ public static class MixpanelEndpoints
         })
         {
             // Routing matches the browser SDK's trailing-slash form (/track/) too.
-            app.MapMethods(path, ["GET", "POST"], (RequestDelegate)(context => HandleAsync(context, endpoint, nativeToken: null)));
+            app.MapMethods(path, ["GET", "POST"], (RequestDelegate)(context => HandleAsync(context, endpoint, nativeToken: null))).AllowVeilIngestion();
         }
-        app.MapMethods("/decide", ["GET", "POST"], () => Results.Json(new { config = new { enable_collect_everything = false }, notifications = Array.Empty<object>(), feature_flags = Array.Empty<object>() }));
-        app.MapMethods("/flags", ["GET", "POST"], () => Results.Json(new { flags = new { } }));
-        app.MapGet("/settings", () => Results.Json(new { sdk_config = new { config = new { } } }));
+        app.MapMethods("/decide", ["GET", "POST"], () => Results.Json(new { config = new { enable_collect_everything = false }, notifications = Array.Empty<object>(), feature_flags = Array.Empty<object>() }))
+            .AllowVeilPublic("static SDK configuration stub");
+        app.MapMethods("/flags", ["GET", "POST"], () => Results.Json(new { flags = new { } })).AllowVeilPublic("static SDK configuration stub");
+        app.MapGet("/settings", () => Results.Json(new { sdk_config = new { config = new { } } })).AllowVeilPublic("static SDK configuration stub");
     }
 
     /// <summary>Decode, validate, authenticate, minimise, make durable, answer. <paramref name="nativeToken"/> is set for Veil's own endpoint.</summary>
@@ -181,6 +183,12 @@ public static class MixpanelEndpoints
             response = MixpanelResponses.ForOutcome(endpoint, flags, decoded.Carrier, accepted, 0, operations.Errors);
         }
 
+        if (!services.GetRequiredService<IngestRateLimiter>().TryAcquire(batch.Events.Select(e => e.ProjectId).Concat(batch.ProfileUpdates.Select(u => u.ProjectId))))
+        {
+            context.Response.Headers.RetryAfter = "1";
+            await WriteAsync(context, MixpanelResponses.RateLimited(endpoint, flags, decoded.Carrier), "project token over its ingestion rate limit");
+            return;
+        }
         var outcome = await services.GetRequiredService<IngestionService>().AcceptAsync(batch, context.RequestAborted);
         if (outcome != IngestOutcome.Durable)
         {

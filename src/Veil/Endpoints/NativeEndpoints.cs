@@ -1,3 +1,4 @@
+using Veil.Access;
 using Veil.Hosting;
 using Veil.Ingest.Wire;
 
@@ -22,6 +23,6 @@ public static class NativeEndpoints
                 return;
             }
             await MixpanelEndpoints.HandleAsync(context, MixpanelEndpoint.Import, header[7..].Trim());
-        });
+        }).AllowVeilIngestion();
     }
 }

@@ -1,11 +1,13 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Veil.Access;
 using Veil.Core.Events;
 using Veil.Core.Privacy;
 using Veil.Hosting;
 using Veil.Privacy;
 using Veil.Projects;
+using Veil.Security.Access;
 using Veil.Storage;
 
 namespace Veil.Endpoints;
@@ -24,12 +26,13 @@ public static class ProfileEndpoints
 
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/projects/{id:int}/profiles/lookup", LookupAsync);
-        app.MapPost("/api/projects/{id:int}/profiles/events", TimelineAsync);
-        app.MapPost("/api/projects/{id:int}/profiles/vault", VaultAsync);
-        app.MapPost("/api/projects/{id:int}/groups/lookup", GroupLookupAsync);
-        app.MapGet("/api/projects/{id:int}/group-keys", ListGroupKeysAsync);
-        app.MapPost("/api/projects/{id:int}/group-keys", AddGroupKeyAsync);
+        app.MapPost("/api/projects/{id:int}/profiles/lookup", LookupAsync).RequireVeil(Permission.ReadIndividual).RequireRateLimiting(RateLimits.Api);
+        app.MapPost("/api/projects/{id:int}/profiles/events", TimelineAsync).RequireVeil(Permission.ReadIndividual).RequireRateLimiting(RateLimits.Api);
+        app.MapPost("/api/projects/{id:int}/profiles/vault", VaultAsync).RequireVeil(Permission.ReadVaultPii).RequireRateLimiting(RateLimits.Api);
+        // Group profiles describe companies, not people: an aggregate read.
+        app.MapPost("/api/projects/{id:int}/groups/lookup", GroupLookupAsync).RequireVeil(Permission.ReadAggregate).RequireRateLimiting(RateLimits.Api);
+        app.MapGet("/api/projects/{id:int}/group-keys", ListGroupKeysAsync).RequireVeil(Permission.ReadAggregate).RequireRateLimiting(RateLimits.Api);
+        app.MapPost("/api/projects/{id:int}/group-keys", AddGroupKeyAsync).RequireVeil(Permission.Admin).RequireRateLimiting(RateLimits.Api);
     }
 
     private static async Task LookupAsync(HttpContext context, int id, ProjectDirectory projects, IEventStore store)

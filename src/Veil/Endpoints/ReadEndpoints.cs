@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
+using Veil.Access;
 using Veil.Hosting;
 using Veil.Projects;
+using Veil.Security.Access;
 using Veil.Storage;
 
 namespace Veil.Endpoints;
@@ -11,11 +13,11 @@ public static class ReadEndpoints
 {
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/projects/{id:int}/events/count", CountAsync);
-        app.MapGet("/api/projects/{id:int}/privacy/pii-hits", PiiHitsAsync);
-        app.MapGet("/api/projects/{id:int}/inventory", InventoryAsync);
-        app.MapGet("/api/projects/{id:int}/privacy/policy", GetPolicyAsync);
-        app.MapPut("/api/projects/{id:int}/privacy/policy", PutPolicyAsync);
+        app.MapGet("/api/projects/{id:int}/events/count", CountAsync).RequireVeil(Permission.ReadAggregate).RequireRateLimiting(RateLimits.Api);
+        app.MapGet("/api/projects/{id:int}/privacy/pii-hits", PiiHitsAsync).RequireVeil(Permission.ReadAggregate).RequireRateLimiting(RateLimits.Api);
+        app.MapGet("/api/projects/{id:int}/inventory", InventoryAsync).RequireVeil(Permission.ReadAggregate).RequireRateLimiting(RateLimits.Api);
+        app.MapGet("/api/projects/{id:int}/privacy/policy", GetPolicyAsync).RequireVeil(Permission.ReadAggregate).RequireRateLimiting(RateLimits.Api);
+        app.MapPut("/api/projects/{id:int}/privacy/policy", PutPolicyAsync).RequireVeil(Permission.Admin).RequireRateLimiting(RateLimits.Api);
     }
 
     private static async Task CountAsync(HttpContext context, int id, ProjectDirectory projects, IEventStore store)
@@ -82,12 +84,20 @@ public static class ReadEndpoints
         context.Response.StatusCode = 204;
     }
 
+    /// <summary>
+    /// The project of an endpoint that carries <c>.RequireVeil(…)</c>: the authorization layer has already checked the
+    /// caller (the principal is <c>context.GetVeilPrincipal()</c>); this only answers 404 for a project that does not exist.
+    /// </summary>
     internal static async Task<ProjectContext?> AuthenticateAsync(HttpContext context, ProjectDirectory projects, int id)
     {
-        var auth = ProjectAuthenticator.Authenticate(context, projects, id, allowToken: false);
-        if (auth.Project is not null) return auth.Project;
-        context.Response.Headers.WWWAuthenticate = "Basic realm=\"veil\"";
-        await Problems.Write(context, 401, "Unauthorized", auth.Failure!);
+        if (context.GetVeilPrincipal() is null)
+        {
+            // Fail closed: an endpoint that was not given a rule must not serve data.
+            await Problems.Write(context, 403, "Forbidden", "This endpoint has no authorization rule.");
+            return null;
+        }
+        if (projects.FindById(id) is { } project) return project;
+        await Problems.Write(context, 404, "Not found", $"There is no project {id}.");
         return null;
     }
 

@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.HttpOverrides;
+using Veil.Access;
 using Veil.Core.Privacy;
 using Veil.Endpoints;
 using Veil.Ingest.Enrichment;
@@ -21,9 +22,10 @@ public sealed class VeilServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private VeilServer(WebApplication app, VeilServerOptions options, string? certificatePath, string? certificateFingerprint)
+    private VeilServer(WebApplication app, VeilServerOptions options, string? certificatePath, string? certificateFingerprint, InitialOwner? initialOwner)
     {
         _app = app;
+        InitialOwner = initialOwner;
         Options = options;
         CertificatePath = certificatePath;
         CertificateFingerprint = certificateFingerprint;
@@ -39,6 +41,11 @@ public sealed class VeilServer : IAsyncDisposable
         _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
 
     public ProjectDirectory Projects => _app.Services.GetRequiredService<ProjectDirectory>();
+
+    /// <summary>The owner created on this start (empty data directory), with the one-time password; null on later starts.</summary>
+    public InitialOwner? InitialOwner { get; }
+
+    public Security.Accounts.AccountService Accounts => _app.Services.GetRequiredService<Security.Accounts.AccountService>();
 
     /// <summary>Opens the stores, recovers the WAL, and starts listening.</summary>
     public static async Task<VeilServer> StartAsync(VeilServerOptions options, CancellationToken cancellationToken = default)
@@ -117,6 +124,9 @@ public sealed class VeilServer : IAsyncDisposable
             metadata.Dispose();
             throw;
         }
+        var accountStore = SqliteAccountStore.Open(VeilPaths.MetadataFile(options.DataDirectory));
+        var accounts = new Security.Accounts.AccountService(accountStore, options.MasterKey, new Security.Accounts.AccountOptions { PasswordCost = options.PasswordCost }, options.Time);
+        var initialOwner = FirstRunOwner.Ensure(accounts, projects, options.InitialOwnerEmail);
         IEventStore store;
         WriteAheadLog wal;
         try
@@ -125,6 +135,7 @@ public sealed class VeilServer : IAsyncDisposable
         }
         catch (StoreInUseException e)
         {
+            accountStore.Dispose();
             metadata.Dispose();
             throw new StartupException(e.Message);
         }
@@ -139,6 +150,7 @@ public sealed class VeilServer : IAsyncDisposable
         catch
         {
             store.Dispose();
+            accountStore.Dispose();
             metadata.Dispose();
             throw;
         }
@@ -146,6 +158,12 @@ public sealed class VeilServer : IAsyncDisposable
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<IMetadataStore>(metadata);
         builder.Services.AddSingleton(projects);
+        builder.Services.AddSingleton<IAccountStore>(accountStore);
+        builder.Services.AddSingleton(accounts);
+        builder.Services.AddSingleton(options.Time);
+        builder.Services.AddSingleton<Veil.Access.CredentialAuthenticator>();
+        builder.Services.AddSingleton<Veil.Access.PasskeyCeremonies>();
+        builder.Services.AddRateLimiter(o => RateLimits.Configure(o, options));
         builder.Services.AddSingleton(piiHits);
         builder.Services.AddSingleton<Veil.Privacy.PiiHitPersister>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Veil.Privacy.PiiHitPersister>());
@@ -156,6 +174,7 @@ public sealed class VeilServer : IAsyncDisposable
         builder.Services.AddSingleton(new UserAgentClassifier());
         builder.Services.AddSingleton<EventMinimiser>();
         builder.Services.AddSingleton<IngestionService>();
+        builder.Services.AddSingleton<IngestRateLimiter>();
         builder.Services.AddSingleton<Veil.Privacy.IdentityVault>();
         builder.Services.AddSingleton<StoreWriter>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StoreWriter>());
@@ -186,13 +205,13 @@ public sealed class VeilServer : IAsyncDisposable
         }
         if (options.TrustedProxies.Count > 0) app.UseForwardedHeaders();
         app.UseMiddleware<ErrorBoundary>();
+        app.UseMiddleware<SecurityHeaders>();
         app.UseMiddleware<CorsForSdks>();
         app.UseRouting();
-        MixpanelEndpoints.Map(app);
-        NativeEndpoints.Map(app);
-        ReadEndpoints.Map(app);
-        ProfileEndpoints.Map(app);
-        app.MapGet("/healthz", () => Results.Text("ok"));
+        // Rate limits before authorization, so guessing credentials is limited too.
+        app.UseRateLimiter();
+        app.UseMiddleware<Veil.Access.VeilAuthorization>();
+        MapEndpoints(app);
 
         try
         {
@@ -202,6 +221,7 @@ public sealed class VeilServer : IAsyncDisposable
         {
             await wal.DisposeAsync();
             store.Dispose();
+            accountStore.Dispose();
             metadata.Dispose();
             if (e is IOException { InnerException: Microsoft.AspNetCore.Connections.AddressInUseException })
             {
@@ -209,7 +229,19 @@ public sealed class VeilServer : IAsyncDisposable
             }
             throw;
         }
-        return new VeilServer(app, options, certificatePath, certificate is null ? null : TlsCertificates.Fingerprint(certificate));
+        return new VeilServer(app, options, certificatePath, certificate is null ? null : TlsCertificates.Fingerprint(certificate), initialOwner);
+    }
+
+    /// <summary>Every endpoint, each with its authorization rule (the authorization matrix test enumerates them).</summary>
+    internal static void MapEndpoints(IEndpointRouteBuilder app)
+    {
+        MixpanelEndpoints.Map(app);
+        NativeEndpoints.Map(app);
+        ReadEndpoints.Map(app);
+        ProfileEndpoints.Map(app);
+        AuthEndpoints.Map(app);
+        MemberEndpoints.Map(app);
+        app.MapGet("/healthz", () => Results.Text("ok")).AllowVeilPublic("liveness probe");
     }
 
     /// <summary>Tells the operator where to send events and how to trust the certificate.</summary>
@@ -218,6 +250,16 @@ public sealed class VeilServer : IAsyncDisposable
         output.WriteLine("Veil is running.");
         foreach (var address in Addresses) output.WriteLine($"  listening:   {address}");
         output.WriteLine($"  data:        {Options.DataDirectory}");
+        if (InitialOwner is { } owner)
+        {
+            output.WriteLine();
+            output.WriteLine("  First run: created the owner account. This password is shown once and must be changed at first sign-in,");
+            output.WriteLine("  when enrolling a second factor (TOTP) is also required:");
+            output.WriteLine($"    email:    {owner.Email}");
+            output.WriteLine($"    password: {owner.OneTimePassword}");
+            output.WriteLine("    sign in:  POST /api/auth/signin {\"email\",\"password\"}, then /api/auth/password, /api/auth/mfa/totp/enrol and /confirm");
+            output.WriteLine();
+        }
         if (CertificatePath is not null)
         {
             output.WriteLine($"  certificate: {CertificatePath}");
@@ -235,6 +277,7 @@ public sealed class VeilServer : IAsyncDisposable
         var services = _app.Services;
         await services.GetRequiredService<WriteAheadLog>().DisposeAsync();
         services.GetRequiredService<IEventStore>().Dispose();
+        services.GetRequiredService<IAccountStore>().Dispose();
         services.GetRequiredService<IMetadataStore>().Dispose();
         (services.GetRequiredService<IGeoLocator>() as IDisposable)?.Dispose();
         await _app.DisposeAsync();

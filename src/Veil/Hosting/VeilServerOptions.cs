@@ -22,4 +22,20 @@ public sealed class VeilServerOptions
     public bool Quiet { get; init; }
     /// <summary>Directory of DB-IP/MaxMind-format .mmdb files (tools/geoip/install.sh prints it); null: no geo.</summary>
     public string? GeoIpDirectory { get; init; }
+    /// <summary>Argon2id cost of password hashes; OWASP's unless a test asks for <see cref="Security.Passwords.Argon2idCost.InsecureForTestsOnly"/>.</summary>
+    public Security.Passwords.Argon2idCost PasswordCost { get; init; } = Security.Passwords.Argon2idCost.Owasp;
+    /// <summary>Sign-in attempts per client address per minute.</summary>
+    public int SignInLimitPerMinute { get; init; } = 20;
+    /// <summary>MFA attempts (verify, step-up, enrolment, password change) per client address per minute.</summary>
+    public int MfaLimitPerMinute { get; init; } = 30;
+    /// <summary>API requests per caller (credential, session or address) per minute.</summary>
+    public int ApiLimitPerMinute { get; init; } = 1200;
+    /// <summary>Ingestion requests per project token per second (sustained; bursts up to 10 s worth).</summary>
+    public int IngestRequestsPerSecondPerToken { get; init; } = 10_000;
+    /// <summary>Email of the owner created on first run (empty data directory).</summary>
+    public string InitialOwnerEmail { get; init; } = "owner@veil.localhost";
+    /// <summary>The clock of sessions, step-up, TOTP and lockouts (tests move it).</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+    /// <summary>The URL people reach Veil at (e.g. https://veil.example.com): the WebAuthn origin and relying party. Default: the first listen address, loopback named localhost.</summary>
+    public string? PublicUrl { get; init; }
 }

@@ -39,6 +39,9 @@ public sealed class ProjectDirectory
         }
     }
 
+    /// <summary>Raised after a project is created (the running server makes the first-run owner its owner).</summary>
+    public event Action<ProjectContext>? Created;
+
     /// <summary>Creates a project with fresh keys. Returns it with its secret, which is shown once and stored only as a hash.</summary>
     public (ProjectContext Project, string Secret) Create(string name, string? token = null)
     {
@@ -55,7 +58,9 @@ public sealed class ProjectDirectory
             _masterKey.Wrap(pseudonymKey, Context("pseudonym", token)),
             _masterKey.Wrap(kek, Context("kek", token)));
         CryptographicOperations.ZeroMemory(kek);
-        return (Unwrap(record), secret);
+        var created = Unwrap(record);
+        Created?.Invoke(created);
+        return (created, secret);
     }
 
     public ProjectContext? FindByToken(string token) =>

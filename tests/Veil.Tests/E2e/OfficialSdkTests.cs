@@ -32,12 +32,13 @@ public class OfficialSdkTests(ITestOutputHelper output)
         Assert.Equal(0, report.GetProperty("errors").GetArrayLength());
         await server.CaughtUpAsync();
         var key = server.Server.Projects.FindById(id)!.Privacy.PseudonymKey;
+        var reader = "reader:" + server.CreateServiceAccount(id, "reader", "read:individual", "read:aggregate");
 
         // People operations, in the order the SDK sent them, make the profile; the alias resolves to the same person.
         using (var client = server.CreateClient())
         {
             var distinctId = report.GetProperty("distinctId").GetString()!;
-            var (status, person) = await Profiles.ProfileApi.LookupAsync(client, id, secret, distinctId);
+            var (status, person) = await Profiles.ProfileApi.LookupAsync(client, id, reader, distinctId);
             Assert.Equal(System.Net.HttpStatusCode.OK, status);
             var expected = new System.Text.Json.Nodes.JsonObject
             {
@@ -49,9 +50,9 @@ public class OfficialSdkTests(ITestOutputHelper output)
                 ["tags"] = new System.Text.Json.Nodes.JsonArray("a", "b"),
             };
             Assert.True(System.Text.Json.Nodes.JsonNode.DeepEquals(expected, person!["properties"]), person!["properties"]!.ToJsonString());
-            var (_, alias) = await Profiles.ProfileApi.LookupAsync(client, id, secret, report.GetProperty("aliasId").GetString()!);
+            var (_, alias) = await Profiles.ProfileApi.LookupAsync(client, id, reader, report.GetProperty("aliasId").GetString()!);
             Assert.Equal((string?)person["person"], (string?)alias!["person"]);
-            var (groupStatus, group) = await Profiles.ProfileApi.PostAsync(client, id, secret, "groups/lookup",
+            var (groupStatus, group) = await Profiles.ProfileApi.PostAsync(client, id, reader, "groups/lookup",
                 new System.Text.Json.Nodes.JsonObject { ["group_key"] = "company", ["group_id"] = report.GetProperty("groupId").GetString() }.ToJsonString());
             Assert.Equal(System.Net.HttpStatusCode.OK, groupStatus);
             Assert.Equal("widgets", (string?)group!["properties"]!["industry"]);
@@ -75,7 +76,8 @@ public class OfficialSdkTests(ITestOutputHelper output)
     public async Task Mixpanel_browser_sdk_in_chromium_tracks_identifies_and_sets_people()
     {
         var server = await VeilTestServer.StartAsync();
-        var (id, token, secret) = server.CreateProject("browser-sdk");
+        var (id, token, _) = server.CreateProject("browser-sdk");
+        var reader = "reader:" + server.CreateServiceAccount(id, "reader", "read:individual");
         var run = Guid.NewGuid().ToString("N")[..8];
         var (exit, report, stderr) = await NodeDriver.RunAsync("browser-sdk.mjs", new Dictionary<string, string>
         {
@@ -96,13 +98,13 @@ public class OfficialSdkTests(ITestOutputHelper output)
         // a new anonymous person, whose one event is not.
         using (var client = server.CreateClient())
         {
-            var (status, person) = await Profiles.ProfileApi.LookupAsync(client, id, secret, "user-" + run);
+            var (status, person) = await Profiles.ProfileApi.LookupAsync(client, id, reader, "user-" + run);
             Assert.Equal(System.Net.HttpStatusCode.OK, status);
             Assert.Equal(12, (long)person!["events"]!);
             Assert.Equal("pro", (string?)person["properties"]!["plan"]);
-            var (_, anonymous) = await Profiles.ProfileApi.LookupAsync(client, id, secret, "$device:" + deviceId);
+            var (_, anonymous) = await Profiles.ProfileApi.LookupAsync(client, id, reader, "$device:" + deviceId);
             Assert.Equal((string?)person["person"], (string?)anonymous!["person"]);
-            var (_, resetPerson) = await Profiles.ProfileApi.LookupAsync(client, id, secret, "$device:" + report.GetProperty("deviceIdAfterReset").GetString());
+            var (_, resetPerson) = await Profiles.ProfileApi.LookupAsync(client, id, reader, "$device:" + report.GetProperty("deviceIdAfterReset").GetString());
             Assert.NotEqual((string?)person["person"], (string?)resetPerson!["person"]);
             Assert.Equal(1, (long)resetPerson["events"]!);
         }

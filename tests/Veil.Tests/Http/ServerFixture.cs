@@ -12,10 +12,14 @@ public sealed class ServerFixture : IAsyncLifetime
     public string Token { get; private set; } = "";
     public string Secret { get; private set; } = "";
 
+    /// <summary>HTTP Basic <c>user:secret</c> of a service account that may read individuals and administer the project.</summary>
+    public string Reader { get; private set; } = "";
+
     public async Task InitializeAsync()
     {
         Server = await VeilTestServer.StartAsync();
         (ProjectId, Token, Secret) = Server.CreateProject("http-tests");
+        Reader = "reader:" + Server.CreateServiceAccount(ProjectId, "reader", "read:individual", "read:aggregate", "admin");
         Client = Server.CreateClient();
     }
 

@@ -47,7 +47,8 @@ public class MinimisationTests
     {
         Assert.True(VeilTestServer.GeoIpDirectory() is not null, "the DB-IP database is missing: run tools/geoip/install.sh (test.sh does)");
         var server = await VeilTestServer.StartAsync();
-        var (id, token, secret) = server.CreateProject("profile-geo");
+        var (id, token, _) = server.CreateProject("profile-geo");
+        var reader = "reader:" + server.CreateServiceAccount(id, "reader", "read:individual");
         using var client = server.CreateClient();
         var body = $$$"""
             [{"$token":"{{{token}}}","$distinct_id":"geo-person","$ip":"8.8.8.8","$set":{"plan":"pro"}},
@@ -55,10 +56,10 @@ public class MinimisationTests
             """;
         Assert.Equal(200, (await client.SendForReplyAsync(VeilHttp.Post("/engage?verbose=1", body, VeilHttp.Json))).Status);
         await server.CaughtUpAsync();
-        var (_, person) = await Profiles.ProfileApi.LookupAsync(client, id, secret, "geo-person");
+        var (_, person) = await Profiles.ProfileApi.LookupAsync(client, id, reader, "geo-person");
         Assert.Equal("US", (string?)person!["properties"]!["$country_code"]);
         Assert.Equal("pro", (string?)person["properties"]!["plan"]);
-        var (_, skipped) = await Profiles.ProfileApi.LookupAsync(client, id, secret, "no-geo-person");
+        var (_, skipped) = await Profiles.ProfileApi.LookupAsync(client, id, reader, "no-geo-person");
         Assert.Null(skipped!["properties"]!["$country_code"]);
         using var stopped = await StoppedServer.StopAsync(server);
         Assert.Empty(stopped.FindBytes(Encoding.UTF8.GetBytes("8.8.8.8")));

@@ -13,26 +13,29 @@ public class PiiPolicyTests
         var server = await VeilTestServer.StartAsync();
         var (id, token, secret) = server.CreateProject("policy");
         using var client = server.CreateClient();
+        // Changing the policy is project administration: the legacy secret (import + read:aggregate) may only read it.
+        var adminSecret = server.CreateServiceAccount(id, "policy-admin", "admin");
 
-        async Task<(int Status, string Body)> PutAsync(string json, string? user = null)
+        async Task<(int Status, string Body)> PutAsync(string json, string? user = null, string password = "")
         {
             using var request = new HttpRequestMessage(HttpMethod.Put, $"/api/projects/{id}/privacy/policy") { Content = new StringContent(json, Encoding.UTF8, "application/json") };
-            using var response = await client.SendAsync(user is null ? request : request.WithBasic(user));
+            using var response = await client.SendAsync(user is null ? request : request.WithBasic(user, password));
             return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
         }
 
         Assert.Equal(401, (await PutAsync("{}")).Status);
         Assert.Equal(401, (await PutAsync("{}", token)).Status);
-        var unknownDetector = await PutAsync("""{"detectors":{"Emial":"drop"}}""", secret);
+        Assert.Equal(403, (await PutAsync("{}", secret)).Status);
+        var unknownDetector = await PutAsync("""{"detectors":{"Emial":"drop"}}""", "policy-admin", adminSecret);
         Assert.Equal(400, unknownDetector.Status);
         Assert.Contains("Emial", unknownDetector.Body, StringComparison.Ordinal);
-        var unknownAction = await PutAsync("""{"properties":{"note":"shred"}}""", secret);
+        var unknownAction = await PutAsync("""{"properties":{"note":"shred"}}""", "policy-admin", adminSecret);
         Assert.Equal(400, unknownAction.Status);
         Assert.Contains("note", unknownAction.Body, StringComparison.Ordinal);
-        Assert.Equal(400, (await PutAsync("not json", secret)).Status);
-        Assert.Equal(400, (await PutAsync("""{"colour":"red"}""", secret)).Status);
+        Assert.Equal(400, (await PutAsync("not json", "policy-admin", adminSecret)).Status);
+        Assert.Equal(400, (await PutAsync("""{"colour":"red"}""", "policy-admin", adminSecret)).Status);
 
-        Assert.Equal(204, (await PutAsync("""{"detectors":{"Email":"pseudonymise"},"properties":{"card_hint":"drop"},"allow":["support_email"]}""", secret)).Status);
+        Assert.Equal(204, (await PutAsync("""{"detectors":{"Email":"pseudonymise"},"properties":{"card_hint":"drop"},"allow":["support_email"]}""", "policy-admin", adminSecret)).Status);
         using (var get = await client.SendAsync(VeilHttp.Request(HttpMethod.Get, $"/api/projects/{id}/privacy/policy").WithBasic(secret)))
         {
             Assert.Contains("pseudonymise", await get.Content.ReadAsStringAsync(), StringComparison.Ordinal);

@@ -43,7 +43,7 @@ public sealed class IdentityApiTests(ServerFixture veil) : IClassFixture<ServerF
     private async Task<JsonNode> LookupAsync(string distinctId)
     {
         await veil.Server.CaughtUpAsync();
-        var (status, body) = await ProfileApi.LookupAsync(veil.Client, veil.ProjectId, veil.Secret, distinctId);
+        var (status, body) = await ProfileApi.LookupAsync(veil.Client, veil.ProjectId, veil.Reader, distinctId);
         Assert.Equal(HttpStatusCode.OK, status);
         return body!;
     }
@@ -55,7 +55,7 @@ public sealed class IdentityApiTests(ServerFixture veil) : IClassFixture<ServerF
         while (true)
         {
             var request = new JsonObject { ["distinct_id"] = distinctId, ["limit"] = pageSize, ["after"] = after };
-            var (status, body) = await ProfileApi.PostAsync(veil.Client, veil.ProjectId, veil.Secret, "profiles/events", request.ToJsonString());
+            var (status, body) = await ProfileApi.PostAsync(veil.Client, veil.ProjectId, veil.Reader, "profiles/events", request.ToJsonString());
             Assert.Equal(HttpStatusCode.OK, status);
             all.AddRange(body!["events"]!.AsArray().Select(e => e!.DeepClone()));
             after = (string?)body["next"];
@@ -109,13 +109,33 @@ public sealed class IdentityApiTests(ServerFixture veil) : IClassFixture<ServerF
         ]));
         await TrackAsync(IdentifyEvent(device, user));
         await veil.Server.CaughtUpAsync();
-        var (status, body) = await ProfileApi.PostAsync(veil.Client, veil.ProjectId, veil.Secret, "profiles/vault", new JsonObject { ["distinct_id"] = user }.ToJsonString());
+        var request = new JsonObject { ["distinct_id"] = user }.ToJsonString();
+        // No credential may decrypt the vault, not even one that reads individuals; a person needs a fresh step-up.
+        Assert.Equal(HttpStatusCode.Forbidden, (await ProfileApi.PostAsync(veil.Client, veil.ProjectId, veil.Reader, "profiles/vault", request)).Status);
+        var accounts = veil.Server.Server.Accounts;
+        var analyst = accounts.Store.CreateUser($"analyst-{user}@example.org", accounts.Hasher.Hash("unused analyst passphrase"), false);
+        accounts.Store.SetMembership(analyst.Id, veil.ProjectId, "analyst");
+        Assert.Equal(HttpStatusCode.Forbidden, (await VaultAsPersonAsync(accounts.StartSession(analyst, Security.Access.MfaLevel.Totp, accounts.Now - TimeSpan.FromMinutes(6)), request)).Status);
+        var (status, body) = await VaultAsPersonAsync(accounts.StartSession(analyst, Security.Access.MfaLevel.Totp, accounts.Now), request);
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal("ada@example.org", (string?)body!["fields"]!["$email"]);
         Assert.Equal("Ada Lovelace", (string?)body["fields"]!["$name"]);
         // PII never reaches the profile properties.
         var profile = await LookupAsync(user);
         Assert.Equal("""{"plan":"pro"}""", profile["properties"]!.ToJsonString());
+    }
+
+    private async Task<(HttpStatusCode Status, JsonNode? Body)> VaultAsPersonAsync(Security.Accounts.IssuedSession session, string json)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/projects/{veil.ProjectId}/profiles/vault")
+        {
+            Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("Cookie", $"{Access.SessionCookie.Name}={session.Token}");
+        request.Headers.Add(Access.SessionCookie.CsrfHeader, session.CsrfToken);
+        using var response = await veil.Client.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, text.Length == 0 ? null : JsonNode.Parse(text));
     }
 
     [Fact]
@@ -136,7 +156,7 @@ public sealed class IdentityApiTests(ServerFixture veil) : IClassFixture<ServerF
             BrowserEvent("Invoice Paid", device, "buyer-2", new JsonObject { ["company"] = company }),
             BrowserEvent("Invoice Paid", device, "buyer-3", new JsonObject { ["company"] = "Other Inc" }));
         await veil.Server.CaughtUpAsync();
-        var (status, group) = await ProfileApi.PostAsync(veil.Client, veil.ProjectId, veil.Secret, "groups/lookup",
+        var (status, group) = await ProfileApi.PostAsync(veil.Client, veil.ProjectId, veil.Reader, "groups/lookup",
             new JsonObject { ["group_key"] = "company", ["group_id"] = company }.ToJsonString());
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal("widgets", (string?)group!["properties"]!["industry"]);
@@ -146,10 +166,10 @@ public sealed class IdentityApiTests(ServerFixture veil) : IClassFixture<ServerF
         Assert.Equal((string?)group["group"], stored);
         Assert.DoesNotContain(company, timeline.Single().ToJsonString(), StringComparison.Ordinal);
 
-        var (_, keys) = await ProfileApi.PostAsync(veil.Client, veil.ProjectId, veil.Secret, "group-keys", """{"group_key":"team"}""");
+        var (_, keys) = await ProfileApi.PostAsync(veil.Client, veil.ProjectId, veil.Reader, "group-keys", """{"group_key":"team"}""");
         Assert.Equal("team", (string?)keys!["group_key"]);
         using var list = new HttpRequestMessage(HttpMethod.Get, $"/api/projects/{veil.ProjectId}/group-keys");
-        var listed = await veil.Client.SendForReplyAsync(list.WithBasic(veil.Secret));
+        var listed = await veil.Client.SendForReplyAsync(list.WithBasic("reader", veil.Reader["reader:".Length..]));
         Assert.Equal("""{"group_keys":["company","team"]}""", listed.Text);
     }
 
@@ -175,7 +195,7 @@ public sealed class IdentityApiTests(ServerFixture veil) : IClassFixture<ServerF
     [InlineData("group-keys", "{\"group_key\":\"a\\\"b\"}", 400, "group_key")]
     public async Task Bad_requests_get_a_clear_4xx(string path, string body, int status, string mentions)
     {
-        var (actual, reply) = await ProfileApi.PostAsync(veil.Client, veil.ProjectId, veil.Secret, path, body);
+        var (actual, reply) = await ProfileApi.PostAsync(veil.Client, veil.ProjectId, veil.Reader, path, body);
         Assert.Equal(status, (int)actual);
         Assert.Contains(mentions, reply!.ToJsonString(), StringComparison.Ordinal);
     }
@@ -186,12 +206,23 @@ public sealed class IdentityApiTests(ServerFixture veil) : IClassFixture<ServerF
     [InlineData("profiles/vault")]
     [InlineData("groups/lookup")]
     [InlineData("group-keys")]
-    public async Task Every_profile_endpoint_needs_the_project_secret(string path)
+    public async Task Every_profile_endpoint_needs_a_credential(string path)
     {
-        var (status, _) = await ProfileApi.PostAsync(veil.Client, veil.ProjectId, "wrong-secret", path, """{"distinct_id":"x"}""");
+        var (status, _) = await ProfileApi.PostAsync(veil.Client, veil.ProjectId, "reader:wrong-secret", path, """{"distinct_id":"x"}""");
         Assert.Equal(HttpStatusCode.Unauthorized, status);
         // The public ingestion token is write-only.
-        var (withToken, _) = await ProfileApi.PostAsync(veil.Client, veil.ProjectId, veil.Token, path, """{"distinct_id":"x"}""");
+        var (withToken, _) = await ProfileApi.PostAsync(veil.Client, veil.ProjectId, veil.Token + ":", path, """{"distinct_id":"x"}""");
         Assert.Equal(HttpStatusCode.Unauthorized, withToken);
+    }
+
+    [Theory]
+    [InlineData("profiles/lookup")]
+    [InlineData("profiles/events")]
+    [InlineData("profiles/vault")]
+    public async Task The_legacy_project_secret_reads_no_individual(string path)
+    {
+        // The Mixpanel-style secret may import and read aggregates only.
+        var (status, _) = await ProfileApi.PostAsync(veil.Client, veil.ProjectId, veil.Secret + ":", path, """{"distinct_id":"x"}""");
+        Assert.Equal(HttpStatusCode.Forbidden, status);
     }
 }

@@ -5,23 +5,23 @@ using System.Text.Json.Nodes;
 
 namespace Veil.Tests.Profiles;
 
-/// <summary>Calls to the profile API as a client would make them (project secret over HTTP Basic).</summary>
+/// <summary>Calls to the profile API as a client would make them: HTTP Basic <c>user:secret</c> of a service account.</summary>
 public static class ProfileApi
 {
-    public static async Task<(HttpStatusCode Status, JsonNode? Body)> PostAsync(HttpClient client, int projectId, string secret, string path, string json)
+    public static async Task<(HttpStatusCode Status, JsonNode? Body)> PostAsync(HttpClient client, int projectId, string credential, string path, string json)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/projects/{projectId}/{path}")
         {
             Content = new StringContent(json, Encoding.UTF8, "application/json"),
         };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(secret + ":")));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(credential)));
         using var response = await client.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
         return (response.StatusCode, text.Length == 0 ? null : JsonNode.Parse(text));
     }
 
-    public static Task<(HttpStatusCode Status, JsonNode? Body)> LookupAsync(HttpClient client, int projectId, string secret, string distinctId) =>
-        PostAsync(client, projectId, secret, "profiles/lookup", new JsonObject { ["distinct_id"] = distinctId }.ToJsonString());
+    public static Task<(HttpStatusCode Status, JsonNode? Body)> LookupAsync(HttpClient client, int projectId, string credential, string distinctId) =>
+        PostAsync(client, projectId, credential, "profiles/lookup", new JsonObject { ["distinct_id"] = distinctId }.ToJsonString());
 
     /// <summary>Converts JSON to the reference model's values: whole numbers as long, strings, lists.</summary>
     public static object ToModel(JsonNode? node) => node switch

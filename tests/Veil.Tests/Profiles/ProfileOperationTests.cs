@@ -59,7 +59,7 @@ public sealed class ProfileOperationTests(ServerFixture veil) : IClassFixture<Se
 
             Assert.Equal(HttpStatusCode.OK, await ProfileApi.EngageAsync(veil.Client, [.. ops.Select(op => (JsonNode)Update(distinctId, op))]));
             await veil.Server.CaughtUpAsync();
-            var (status, body) = await ProfileApi.LookupAsync(veil.Client, veil.ProjectId, veil.Secret, distinctId);
+            var (status, body) = await ProfileApi.LookupAsync(veil.Client, veil.ProjectId, veil.Reader, distinctId);
 
             var described = string.Join("; ", ops.Select(o => $"{o.Operator} {o.Property} {ToJson(o.Value)?.ToJsonString()}"));
             if (expected is null)
@@ -95,7 +95,7 @@ public sealed class ProfileOperationTests(ServerFixture veil) : IClassFixture<Se
             Op("$add", new JsonObject { ["Address"] = 1 }),
         ]));
         await veil.Server.CaughtUpAsync();
-        var (status, body) = await ProfileApi.LookupAsync(veil.Client, veil.ProjectId, veil.Secret, id);
+        var (status, body) = await ProfileApi.LookupAsync(veil.Client, veil.ProjectId, veil.Reader, id);
         Assert.Equal(HttpStatusCode.OK, status);
         var properties = body!["properties"]!;
         Assert.Equal("1313 Mockingbird Lane", (string?)properties["Address"]);
@@ -108,7 +108,7 @@ public sealed class ProfileOperationTests(ServerFixture veil) : IClassFixture<Se
 
         Assert.Equal(HttpStatusCode.OK, await ProfileApi.EngageAsync(veil.Client, [Op("$delete", "")]));
         await veil.Server.CaughtUpAsync();
-        Assert.Equal(HttpStatusCode.NotFound, (await ProfileApi.LookupAsync(veil.Client, veil.ProjectId, veil.Secret, id)).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await ProfileApi.LookupAsync(veil.Client, veil.ProjectId, veil.Reader, id)).Status);
     }
 
     [Fact]
@@ -118,7 +118,7 @@ public sealed class ProfileOperationTests(ServerFixture veil) : IClassFixture<Se
         await ProfileApi.EngageAsync(veil.Client, [new JsonObject { ["$token"] = veil.Token, ["$distinct_id"] = id, ["$time"] = 1_795_000_000_000, ["$set"] = new JsonObject { ["a"] = 1 } }]);
         await ProfileApi.EngageAsync(veil.Client, [new JsonObject { ["$token"] = veil.Token, ["$distinct_id"] = id, ["$time"] = 1_795_100_000_000, ["$ignore_time"] = true, ["$set"] = new JsonObject { ["a"] = 2 } }]);
         await veil.Server.CaughtUpAsync();
-        var (_, body) = await ProfileApi.LookupAsync(veil.Client, veil.ProjectId, veil.Secret, id);
+        var (_, body) = await ProfileApi.LookupAsync(veil.Client, veil.ProjectId, veil.Reader, id);
         Assert.Equal(2, (int)body!["properties"]!["a"]!);
         Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds(1_795_000_000_000).UtcDateTime, DateTime.Parse((string)body["last_seen"]!, null, System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal));
     }
@@ -147,7 +147,7 @@ public sealed class ProfileOperationTests(ServerFixture veil) : IClassFixture<Se
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
         Assert.Contains(named, await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         await veil.Server.CaughtUpAsync();
-        var (_, body) = await ProfileApi.LookupAsync(veil.Client, veil.ProjectId, veil.Secret, id);
+        var (_, body) = await ProfileApi.LookupAsync(veil.Client, veil.ProjectId, veil.Reader, id);
         Assert.True((bool)body!["properties"]!["kept"]!);
     }
 
@@ -172,6 +172,6 @@ public sealed class ProfileOperationTests(ServerFixture veil) : IClassFixture<Se
             new JsonObject { ["$token"] = veil.Token, ["$distinct_id"] = id, ["$remove"] = new JsonObject { ["x"] = 1 } },
         ]));
         await veil.Server.CaughtUpAsync();
-        Assert.Equal(HttpStatusCode.NotFound, (await ProfileApi.LookupAsync(veil.Client, veil.ProjectId, veil.Secret, id)).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await ProfileApi.LookupAsync(veil.Client, veil.ProjectId, veil.Reader, id)).Status);
     }
 }
