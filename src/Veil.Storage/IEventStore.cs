@@ -40,4 +40,10 @@ public interface IEventStore : IDisposable
 
     /// <summary>Every top-level free property name in a project's stored events, with how many events carry it.</summary>
     IReadOnlyList<PropertyUsage> DescribeProperties(int projectId);
+
+    /// <summary>
+    /// Runs a read-only, parameterised SQL query (the query engine's planners write it in this store's dialect) and
+    /// streams its rows; values come back as CLR values with SQL NULL as null. Dispose the enumerator to release the connection.
+    /// </summary>
+    IEnumerable<object?[]> Query(string sql, IReadOnlyList<KeyValuePair<string, object?>> parameters, CancellationToken cancellationToken = default);
 }
