@@ -24,7 +24,7 @@ public sealed class Formula
     /// <exception cref="QueryValidationException">Syntax error or a letter naming no series.</exception>
     public static Formula Parse(string text, int seriesCount)
     {
-        if (text.Length is 0 or > MaxLength) throw new QueryValidationException($"`formula` must be 1–{MaxLength} characters.");
+        if (text.Length is 0 or > MaxLength) throw new QueryValidationException($"`formula` must be 1-{MaxLength} characters.");
         var parser = new Parser(text, seriesCount);
         var expression = parser.Expression();
         parser.SkipSpaces();

@@ -44,7 +44,7 @@ public static class QueryJson
     {
         Only(root, "", "dateRange", "timezone", "interval", "series", "filters", "breakdowns", "breakdown", "limit", "formula");
         var series = Array(root, "series", required: true).Select((s, i) => Series(s, $"series[{i}]")).ToList();
-        if (series.Count is 0 or > MaxSeries) throw Bad($"`series` must hold 1–{MaxSeries} series.");
+        if (series.Count is 0 or > MaxSeries) throw Bad($"`series` must hold 1-{MaxSeries} series.");
         var breakdowns = new List<PropertyRef>();
         if (root.TryGetProperty("breakdowns", out var many))
         {
@@ -80,7 +80,7 @@ public static class QueryJson
             Only(s, path, "event", "filters");
             return new FunnelStep(String(Required(s, "event", path), path + ".event"), Filters(s, "filters", path));
         }).ToList();
-        if (steps.Count is < MinSteps or > MaxSteps) throw Bad($"A funnel has {MinSteps}–{MaxSteps} steps, got {steps.Count}.");
+        if (steps.Count is < MinSteps or > MaxSteps) throw Bad($"A funnel has {MinSteps}-{MaxSteps} steps, got {steps.Count}.");
         if (root.TryGetProperty("order", out var order) && String(order, "order") is not ("sequential" or "loose"))
         {
             throw Bad("`order`: only \"sequential\" (loose sequential order) is supported so far.");
@@ -142,7 +142,7 @@ public static class QueryJson
         if (s.TryGetProperty("event", out var e) && e.ValueKind != JsonValueKind.Null) name = String(e, path + ".event");
         var measureName = s.TryGetProperty("measure", out var m) ? String(m, path + ".measure") : "total";
         var percentile = s.TryGetProperty("percentile", out var p) ? Number(p, path + ".percentile") : 50;
-        if (percentile is < 0 or > 100) throw Bad($"`{path}.percentile` must be 0–100, got {percentile.ToString(CultureInfo.InvariantCulture)}.");
+        if (percentile is < 0 or > 100) throw Bad($"`{path}.percentile` must be 0-100, got {percentile.ToString(CultureInfo.InvariantCulture)}.");
         var kind = measureName switch
         {
             "total" => MeasureKind.Total,
@@ -312,7 +312,7 @@ public static class QueryJson
     private static int Limit(JsonElement root)
     {
         var limit = root.TryGetProperty("limit", out var l) ? Int(l, "limit") : 10;
-        return limit is < 1 or > 1000 ? throw Bad($"`limit` must be 1–1000, got {limit}.") : limit;
+        return limit is < 1 or > 1000 ? throw Bad($"`limit` must be 1-1000, got {limit}.") : limit;
     }
 
     private static void Only(JsonElement e, string path, params string[] allowed)

@@ -80,8 +80,9 @@ public static class ReportJson
             writer.WriteString("name", ((char)('A' + s)).ToString());
             if (series.Event is null) writer.WriteNull("event");
             else writer.WriteString("event", series.Event);
-            writer.WriteString("measure", series.Measure.Kind.ToString());
-            WriteRows(writer, rows[s].Values.Select(r => (r.First.Breakdown, r.First.Other, r.Values, r.Hidden)));
+            writer.WriteString("measure", MeasureName(series.Measure));
+            if (series.Measure.Property is { } property) writer.WriteString("property", property.Name);
+            WriteRows(writer, Ordered(rows[s].Values.Select(r => (r.First.Breakdown, r.First.Other, r.Values, r.Hidden))));
             writer.WriteEndObject();
         }
         writer.WriteEndArray();
@@ -103,7 +104,7 @@ public static class ReportJson
             });
             writer.WriteStartObject("formula");
             writer.WriteString("expression", text);
-            WriteRows(writer, formulaRows);
+            WriteRows(writer, Ordered(formulaRows));
             writer.WriteEndObject();
         }
         writer.WriteEndObject();
@@ -119,7 +120,9 @@ public static class ReportJson
         foreach (var step in report.Query.Steps) writer.WriteStringValue(step.Event);
         writer.WriteEndArray();
         writer.WriteStartArray("rows");
-        foreach (var row in report.Rows)
+        // The whole funnel, then breakdown values by entries (descending), "other" last.
+        foreach (var row in report.Rows.OrderBy(r => r.Breakdown is null ? 0 : r.Other ? 2 : 1).ThenByDescending(r => r.Counts[0])
+                     .ThenBy(r => r.Breakdown is null ? "" : string.Join("\u0000", r.Breakdown), StringComparer.Ordinal))
         {
             writer.WriteStartObject();
             WriteBreakdown(writer, row.Breakdown, row.Other);
@@ -149,6 +152,28 @@ public static class ReportJson
         writer.WriteEndArray();
         writer.WriteEndObject();
     }
+
+    /// <summary>The measure's name in the query model.</summary>
+    public static string MeasureName(Measure measure) => measure.Kind switch
+    {
+        MeasureKind.Total => "total",
+        MeasureKind.UniquePersons => "unique",
+        MeasureKind.Sessions => "sessions",
+        MeasureKind.PerPersonAverage => "perPersonAverage",
+        MeasureKind.PerPersonPercentile => measure.Percentile == 50 ? "perPersonMedian" : "perPersonPercentile",
+        MeasureKind.Sum => "sum",
+        MeasureKind.Average => "average",
+        MeasureKind.Min => "min",
+        MeasureKind.Max => "max",
+        MeasureKind.Percentile => measure.Percentile == 50 ? "median" : "percentile",
+        _ => measure.Kind.ToString(),
+    };
+
+    // Rows by their sum over buckets (descending), "other" last.
+    private static IEnumerable<(IReadOnlyList<string?> Breakdown, bool Other, double?[] Values, bool[] Hidden)> Ordered(
+        IEnumerable<(IReadOnlyList<string?> Breakdown, bool Other, double?[] Values, bool[] Hidden)> rows) =>
+        rows.OrderBy(r => r.Other).ThenByDescending(r => r.Values.Sum(v => v ?? 0))
+            .ThenBy(r => string.Join("\u0000", r.Breakdown.Select(b => b ?? "")), StringComparer.Ordinal);
 
     private static void WriteRatio(Utf8JsonWriter writer, string name, long part, long whole, bool hidden)
     {

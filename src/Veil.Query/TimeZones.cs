@@ -33,7 +33,7 @@ public static class TimeZones
         DateOnly first, last;
         if (range.LastDays is { } days)
         {
-            if (days is < 1 or > MaxDays) throw new QueryValidationException($"`dateRange.last` must be 1–{MaxDays} days, got {days}.");
+            if (days is < 1 or > MaxDays) throw new QueryValidationException($"`dateRange.last` must be 1-{MaxDays} days, got {days}.");
             var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(nowUtc, DateTimeKind.Utc), zone));
             first = today.AddDays(1 - days);
             last = today;

@@ -191,6 +191,7 @@ public sealed class VeilServer : IAsyncDisposable
         MixpanelEndpoints.Map(app);
         NativeEndpoints.Map(app);
         ReadEndpoints.Map(app);
+        QueryEndpoints.Map(app);
         app.MapGet("/healthz", () => Results.Text("ok"));
 
         try
