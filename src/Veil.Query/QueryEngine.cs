@@ -40,6 +40,24 @@ public sealed class QueryEngine(SqlDialect dialect, Func<SqlStatement, Cancellat
         return new FunnelReport(query, range, Threshold(rows, options));
     }
 
+    public RetentionReport Retention(int projectId, RetentionQuery query, string projectZone, QueryOptions options, CancellationToken cancellationToken = default)
+    {
+        var range = Resolve(query.Range, query.TimeZone, projectZone);
+        var rows = RetentionPlanner.Read(query, run(new RetentionPlanner(dialect).Plan(projectId, query, range), cancellationToken));
+        return new RetentionReport(query, range, Threshold(rows, options));
+    }
+
+    /// <summary>Hides every retention count (cohort size or retained persons) under k.</summary>
+    public static List<RetentionRow> Threshold(List<RetentionRow> rows, QueryOptions options)
+    {
+        if (options.MinimumPersons is not { } k || k <= 1) return rows;
+        return rows.Select(r =>
+        {
+            var hidden = r.Counts.Select(c => c < k).ToArray();
+            return hidden.Any(h => h) ? r with { Counts = r.Counts.Select((c, i) => hidden[i] ? 0 : c).ToArray(), Suppressed = hidden } : r;
+        }).ToList();
+    }
+
     /// <summary>Hides every cell counting fewer than k distinct persons (k from the caller's role, not the query).</summary>
     public static List<InsightsCell> Threshold(List<InsightsCell> cells, QueryOptions options)
     {

@@ -104,6 +104,39 @@ public static class QueryJson
         return new FunnelQuery(Range(root), TimeZone(root), steps, window, Filters(root, "filters"), breakdown, Limit(root), exclusions);
     }
 
+    public const int MaxPeriods = 60;
+
+    public static RetentionQuery Retention(JsonElement root)
+    {
+        Only(root, "", "dateRange", "timezone", "born", "return", "unit", "periods", "mode", "unbounded", "filters", "breakdown", "limit");
+        FunnelStep Event(string name)
+        {
+            var e = Required(root, name, "");
+            Only(e, name, "event", "filters");
+            return new FunnelStep(String(Required(e, "event", name), name + ".event"), Filters(e, "filters", name));
+        }
+        var unit = root.TryGetProperty("unit", out var u) ? String(u, "unit") switch
+        {
+            "day" => Interval.Day,
+            "week" => Interval.Week,
+            "month" => Interval.Month,
+            var other => throw Bad($"`unit` must be day, week or month, got \"{Short(other)}\"."),
+        } : Interval.Day;
+        var periods = root.TryGetProperty("periods", out var p) ? Int(p, "periods") : 7;
+        if (periods is < 1 or > MaxPeriods) throw Bad($"`periods` must be 1-{MaxPeriods}, got {periods}.");
+        var firstTime = !root.TryGetProperty("mode", out var mode) || String(mode, "mode") switch
+        {
+            "firstTime" => true,
+            "recurring" => false,
+            var other => throw Bad($"`mode` must be firstTime or recurring, got \"{Short(other)}\"."),
+        };
+        var unbounded = root.TryGetProperty("unbounded", out var ub) && (ub.ValueKind is JsonValueKind.True or JsonValueKind.False
+            ? ub.GetBoolean() : throw Bad("`unbounded` must be true or false."));
+        var breakdown = root.TryGetProperty("breakdown", out var bd) ? Property(bd, "breakdown") : null;
+        return new RetentionQuery(Range(root), TimeZone(root), Event("born"), Event("return"), unit, periods, firstTime, unbounded,
+            Filters(root, "filters"), breakdown, Limit(root));
+    }
+
     private static long Window(JsonElement root)
     {
         long seconds;

@@ -175,6 +175,57 @@ public static class ReportJson
         rows.OrderBy(r => r.Other).ThenByDescending(r => r.Values.Sum(v => v ?? 0))
             .ThenBy(r => string.Join("\u0000", r.Breakdown.Select(b => b ?? "")), StringComparer.Ordinal);
 
+    public static void Write(Utf8JsonWriter writer, RetentionReport report)
+    {
+        var query = report.Query;
+        writer.WriteStartObject();
+        writer.WriteString("report", "retention");
+        WriteRange(writer, report.Range);
+        writer.WriteString("unit", query.Unit.ToString().ToLowerInvariant());
+        writer.WriteString("mode", query.FirstTime ? "firstTime" : "recurring");
+        writer.WriteBoolean("unbounded", query.Unbounded);
+        writer.WriteStartArray("rows");
+        // Per breakdown value (by size), all cohorts first, then cohorts in time order.
+        var totals = report.Rows.Where(r => r.Cohort is null).ToDictionary(r => (r.Other, Key: r.Breakdown is null ? "" : string.Join("\u0000", r.Breakdown)), r => r.Counts[0]);
+        foreach (var row in report.Rows
+                     .OrderBy(r => r.Other)
+                     .ThenByDescending(r => totals.GetValueOrDefault((r.Other, r.Breakdown is null ? "" : string.Join("\u0000", r.Breakdown))))
+                     .ThenBy(r => r.Breakdown is null ? "" : string.Join("\u0000", r.Breakdown), StringComparer.Ordinal)
+                     .ThenBy(r => r.Cohort ?? DateTime.MinValue))
+        {
+            writer.WriteStartObject();
+            WriteBreakdown(writer, row.Breakdown, row.Other);
+            if (row.Cohort is { } cohort) writer.WriteString("cohort", cohort.ToString("yyyy-MM-ddTHH:mm:ss", CultureInfo.InvariantCulture));
+            else writer.WriteNull("cohort");
+            var hidden = row.Suppressed ?? new bool[row.Counts.Count];
+            if (hidden[0]) writer.WriteNull("size");
+            else writer.WriteNumber("size", row.Counts[0]);
+            writer.WriteStartArray("retained");
+            for (var i = 1; i < row.Counts.Count; i++)
+            {
+                if (hidden[i]) writer.WriteNullValue();
+                else writer.WriteNumberValue(row.Counts[i]);
+            }
+            writer.WriteEndArray();
+            writer.WriteStartArray("rates");
+            for (var i = 1; i < row.Counts.Count; i++)
+            {
+                if (hidden[i] || hidden[0] || row.Counts[0] == 0) writer.WriteNullValue();
+                else writer.WriteNumberValue(Math.Round((double)row.Counts[i] / row.Counts[0], 6));
+            }
+            writer.WriteEndArray();
+            if (hidden.Any(h => h))
+            {
+                writer.WriteStartArray("suppressed");
+                foreach (var h in hidden) writer.WriteBooleanValue(h);
+                writer.WriteEndArray();
+            }
+            writer.WriteEndObject();
+        }
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+
     private static void WriteRatio(Utf8JsonWriter writer, string name, long part, long whole, bool hidden)
     {
         if (hidden || whole == 0) writer.WriteNull(name);

@@ -151,6 +151,20 @@ internal static class Generators
             return new InsightsQuery(range, Zones[zone], interval, series, filters, breakdowns.Distinct().Select(i => BreakdownPool[i]).ToList(), limit, null);
         });
 
+    public static readonly Gen<RetentionQuery> Retention = Gen.Select(
+        Gen.Select(Range, Gen.Int[0, Zones.Length - 1], Gen.Int[0, 2], Gen.Int[0, 2]),
+        Gen.Select(Gen.Int[0, 2], Gen.Int[1, 8], Gen.Bool, Gen.Bool),
+        Gen.Select(Filters, Gen.Int[-1, BreakdownPool.Length - 1], Gen.Int[1, 3], Gen.Int[0, FilterPool.Length])).Select((a, b, c) =>
+        {
+            var (range, zone, born, returned) = a;
+            var (unit, periods, firstTime, unbounded) = b;
+            var (filters, breakdown, limit, bornFilter) = c;
+            var units = new[] { Interval.Day, Interval.Week, Interval.Month };
+            var bornStep = new FunnelStep(Names[born], bornFilter < FilterPool.Length ? [FilterPool[bornFilter]] : []);
+            return new RetentionQuery(range, Zones[zone], bornStep, new FunnelStep(Names[returned], []), units[unit], periods, firstTime, unbounded,
+                filters, breakdown < 0 ? null : BreakdownPool[breakdown], limit);
+        });
+
     private static readonly Gen<FunnelStep> Step = Gen.Select(Gen.Int[0, 2], Gen.Int[0, FilterPool.Length - 1].Array[0, 1])
         .Select((e, f) => new FunnelStep(Names[e], f.Select(i => FilterPool[i]).ToList()));
 

@@ -20,7 +20,7 @@ public sealed class PropertyTests : IDisposable
             var report = _store.Engine.Insights(project, query, "UTC", QueryOptions.None);
             var expected = new ReferenceEngine(data).Insights(project, query, report.Range);
             Results.Equal(expected, report.Cells.ToList(), Describe(query));
-        }, iter: 300, threads: 1);
+        }, iter: 200, threads: 1);
     }
 
     [Fact]
@@ -32,7 +32,19 @@ public sealed class PropertyTests : IDisposable
             var report = _store.Engine.Funnel(project, query, "UTC", QueryOptions.None);
             var expected = new ReferenceEngine(data).Funnel(project, query, report.Range);
             Results.Equal(expected, report.Rows.ToList(), Describe(query));
-        }, iter: 300, threads: 1);
+        }, iter: 200, threads: 1);
+    }
+
+    [Fact]
+    public void Retention_matches_the_reference()
+    {
+        Gen.Select(Generators.Data, Generators.Retention).Sample((data, query) =>
+        {
+            var project = _store.Load(data);
+            var report = _store.Engine.Retention(project, query, "UTC", QueryOptions.None);
+            var expected = new ReferenceEngine(data).Retention(project, query, report.Range);
+            Results.Equal(expected, report.Rows.ToList(), Describe(query));
+        }, iter: 150, threads: 1);
     }
 
     private static string Describe(object query) => System.Text.Json.JsonSerializer.Serialize(query, JsonOptions);

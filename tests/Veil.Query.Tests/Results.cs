@@ -29,6 +29,18 @@ internal static class Results
         if (e != a) Assert.Fail($"{context}\nreference:\n{e}\nengine:\n{a}");
     }
 
+    public static string Describe(IEnumerable<RetentionRow> rows) => string.Join("\n", rows
+        .Select(r => $"{(r.Breakdown is null ? "<all>" : r.Other ? "<other>" : string.Join("|", r.Breakdown.Select(b => b ?? "<null>")))} "
+            + $"{r.Cohort?.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "<all cohorts>"}: " + string.Join(" ", r.Counts))
+        .Order(StringComparer.Ordinal));
+
+    public static void Equal(List<RetentionRow> expected, List<RetentionRow> actual, string context)
+    {
+        var e = Describe(expected);
+        var a = Describe(actual);
+        if (e != a) Assert.Fail($"{context}\nreference:\n{e}\nengine:\n{a}");
+    }
+
     // Rounded to 9 significant digits: exact for counts, tolerant of summation order for sums and averages.
     private static string Number(double? value) => value is { } v ? v.ToString("G9", CultureInfo.InvariantCulture) : "null";
 }

@@ -114,10 +114,63 @@ public sealed class ReferenceEngine(ReferenceData data)
         }
     }
 
+    /// <summary>Retention rows: per breakdown key, one row per cohort and one for all cohorts (cohort null).</summary>
+    public List<RetentionRow> Retention(int projectId, RetentionQuery query, ResolvedRange range)
+    {
+        var cohorts = new List<(DateTime Cohort, ReferenceEvent Birth, HashSet<int> Periods)>();
+        foreach (var person in _events.Where(e => e.Stored.ProjectId == projectId && e.Person is not null && query.Filters.All(f => Matches(e, f)))
+                     .GroupBy(e => e.Person))
+        {
+            var ordered = person.ToList();
+            ordered.Sort((a, b) => a.CompareOrder(b));
+            var births = ordered.Where(e => IsStep(e, query.Born)).ToList();
+            if (query.FirstTime) births = births.Take(1).ToList();
+            births = births.Where(e => e.Time >= range.FromUtc && e.Time < range.ToUtc).ToList();
+            foreach (var birth in births.GroupBy(e => TimeZones.Bucket(e.Time, range.Zone, query.Unit)!.Value).Select(g => g.First()))
+            {
+                var cohort = TimeZones.Bucket(birth.Time, range.Zone, query.Unit)!.Value;
+                var periods = ordered.Where(e => IsStep(e, query.Return))
+                    .Select(e => Periods(query.Unit, cohort, TimeZones.Bucket(e.Time, range.Zone, query.Unit)!.Value))
+                    .Where(p => p >= 1).ToHashSet();
+                cohorts.Add((cohort, birth, periods));
+            }
+        }
+        var keyOf = TopKeys(cohorts, c => [query.Breakdown is null ? null : c.Birth.Text(query.Breakdown)], query.Breakdown is null ? int.MaxValue : query.Limit);
+        var rows = new List<RetentionRow>();
+        foreach (var byKey in cohorts.GroupBy(c => keyOf(c)))
+        {
+            IReadOnlyList<string?>? breakdown = query.Breakdown is null ? null : byKey.Key.Other ? [] : byKey.Key.Key;
+            rows.Add(new RetentionRow(breakdown, byKey.Key.Other, null, Counts(byKey.ToList())));
+            foreach (var byCohort in byKey.GroupBy(c => c.Cohort))
+            {
+                rows.Add(new RetentionRow(breakdown, byKey.Key.Other, byCohort.Key, Counts(byCohort.ToList())));
+            }
+        }
+        return rows;
+
+        long[] Counts(List<(DateTime Cohort, ReferenceEvent Birth, HashSet<int> Periods)> members)
+        {
+            var counts = new long[query.Periods + 1];
+            counts[0] = members.Count;
+            for (var i = 1; i <= query.Periods; i++)
+            {
+                counts[i] = members.Count(m => query.Unbounded ? m.Periods.Count > 0 && m.Periods.Max() >= i : m.Periods.Contains(i));
+            }
+            return counts;
+        }
+    }
+
+    private static int Periods(Interval unit, DateTime from, DateTime to) => unit switch
+    {
+        Interval.Week => (int)Math.Floor((to - from).TotalDays / 7),
+        Interval.Month => ((to.Year - from.Year) * 12) + to.Month - from.Month,
+        _ => (int)Math.Floor((to - from).TotalDays),
+    };
+
     private bool IsStep(ReferenceEvent e, FunnelStep step) => e.Stored.Name == step.Event && step.Filters.All(f => Matches(e, f));
 
     /// <summary>Maps each breakdown combination to itself when among the top <paramref name="limit"/> by count (ties by value, unset first), else to "other".</summary>
-    private static Func<ReferenceEvent, (StringList Key, bool Other)> TopKeys(List<ReferenceEvent> events, Func<ReferenceEvent, string?[]> key, int limit)
+    private static Func<T, (StringList Key, bool Other)> TopKeys<T>(List<T> events, Func<T, string?[]> key, int limit)
     {
         var ranked = events.GroupBy(e => new StringList(key(e)))
             .OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringList.Comparer)

@@ -47,5 +47,12 @@ public sealed class DuckDbDialect : SqlDialect
 
     public override string AddSeconds(string timestamp, string secondsParameter) => $"({timestamp} + to_seconds(CAST({secondsParameter} AS BIGINT)))";
 
+    public override string BucketsBetween(Interval unit, string from, string to) => unit switch
+    {
+        Interval.Week => $"(date_diff('day', {from}, {to}) // 7)",
+        Interval.Month => $"date_diff('month', {from}, {to})",
+        _ => $"date_diff('day', {from}, {to})",
+    };
+
     public override string SecondsBetween(string from, string to) => $"((epoch_ms({to}) - epoch_ms({from})) / 1000.0)";
 }

@@ -53,6 +53,9 @@ public abstract class SqlDialect
     /// <summary>Timestamp plus a whole number of seconds (parameter).</summary>
     public abstract string AddSeconds(string timestamp, string secondsParameter);
 
+    /// <summary>Whole units (days, weeks or months) from one bucket start to a later one (both truncated to the unit).</summary>
+    public abstract string BucketsBetween(Interval unit, string from, string to);
+
     /// <summary>Seconds between two timestamps, as a double.</summary>
     public abstract string SecondsBetween(string from, string to);
 }

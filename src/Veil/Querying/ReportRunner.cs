@@ -16,7 +16,7 @@ namespace Veil.Querying;
 internal sealed class ReportRunner(IEventStore store, IMetadataStore metadata, TimeProvider? time = null)
 {
     /// <summary>The report kinds, as named in URLs (<c>/query/{kind}</c>) and on the command line.</summary>
-    public static readonly IReadOnlyList<string> Kinds = ["insights", "funnels"];
+    public static readonly IReadOnlyList<string> Kinds = ["insights", "funnels", "retention"];
 
     private readonly QueryEngine _engine = new(DuckDbDialect.Instance, (statement, ct) => store.Query(statement.Text, statement.Parameters, ct), time);
 
@@ -38,6 +38,7 @@ internal sealed class ReportRunner(IEventStore store, IMetadataStore metadata, T
     {
         "insights" or "insight" => "insights",
         "funnels" or "funnel" => "funnels",
+        "retention" => "retention",
         _ => null,
     };
 
@@ -53,6 +54,7 @@ internal sealed class ReportRunner(IEventStore store, IMetadataStore metadata, T
             {
                 "insights" => _engine.Insights(projectId, QueryJson.Insights(root), zone, options, cancellationToken),
                 "funnels" => _engine.Funnel(projectId, QueryJson.Funnel(root), zone, options, cancellationToken),
+                "retention" => _engine.Retention(projectId, QueryJson.Retention(root), zone, options, cancellationToken),
                 _ => throw new QueryValidationException($"Unknown report kind \"{kind}\"."),
             };
         }
@@ -70,6 +72,7 @@ internal sealed class ReportRunner(IEventStore store, IMetadataStore metadata, T
         {
             case InsightsReport insights: ReportJson.Write(writer, insights); break;
             case FunnelReport funnel: ReportJson.Write(writer, funnel); break;
+            case RetentionReport retention: ReportJson.Write(writer, retention); break;
             default: throw new ArgumentException("Not a report.", nameof(report));
         }
     }

@@ -61,6 +61,15 @@ public sealed class QueryApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Retention_counts_signups_who_purchase()
+    {
+        var reply = await QueryAsync("retention", """{"dateRange":{"last":2},"born":{"event":"Signup"},"return":{"event":"Purchase"},"unit":"day","periods":1,"unbounded":true}""");
+        Assert.True(reply.Status == 200, reply.Text);
+        var all = JsonNode.Parse(reply.Text)!["rows"]!.AsArray().Single(r => r!["cohort"] is null)!;
+        Assert.Equal(3, (int)all["size"]!);
+    }
+
+    [Fact]
     public async Task Bad_queries_are_refused_with_problem_details()
     {
         var steps = string.Join(",", Enumerable.Range(0, 11).Select(i => $$"""{"event":"E{{i}}"}"""));
