@@ -22,11 +22,14 @@ public static class PropertyNames
         return null;
     }
 
-    /// <summary>The JSON path of a top-level key (<c>$."name"</c>), for use as a parameter value.</summary>
+    /// <summary>
+    /// The JSON pointer (RFC 6901) of a top-level key, for use as a parameter value: <c>~</c> and <c>/</c> escaped, no
+    /// other character special (a <c>$."…"</c> path would read <c>*</c> as a wildcard).
+    /// </summary>
     /// <exception cref="QueryValidationException">The name is not acceptable.</exception>
     public static string JsonPath(string name)
     {
         if (Problem(name) is { } problem) throw new QueryValidationException($"Property \"{name[..Math.Min(name.Length, 64)]}\": {problem}.");
-        return "$.\"" + name + "\"";
+        return "/" + name.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal);
     }
 }
