@@ -56,4 +56,10 @@ public interface IEventStore : IDisposable
 
     /// <summary>A group's profile, or null when there is none.</summary>
     GroupProfileRecord? FindGroupProfile(int projectId, string groupKey, Pseudonym groupId);
+
+    /// <summary>
+    /// Runs a read-only, parameterised SQL query (the query engine's planners write it in this store's dialect) and
+    /// streams its rows; values come back as CLR values with SQL NULL as null. Dispose the enumerator to release the connection.
+    /// </summary>
+    IEnumerable<object?[]> Query(string sql, IReadOnlyList<KeyValuePair<string, object?>> parameters, CancellationToken cancellationToken = default);
 }

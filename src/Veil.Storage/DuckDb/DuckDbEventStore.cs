@@ -232,6 +232,26 @@ public sealed partial class DuckDbEventStore : IEventStore
         return usage;
     }
 
+    /// <inheritdoc />
+    public IEnumerable<object?[]> Query(string sql, IReadOnlyList<KeyValuePair<string, object?>> parameters, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(sql);
+        ArgumentNullException.ThrowIfNull(parameters);
+        using var connection = OpenReader();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters) command.Parameters.Add(new DuckDBParameter(name, value));
+        cancellationToken.ThrowIfCancellationRequested();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var row = new object?[reader.FieldCount];
+            for (var i = 0; i < row.Length; i++) row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+            yield return row;
+        }
+    }
+
     /// <summary>Closes the writer connection; DuckDB checkpoints when the last connection to the file closes.</summary>
     public void Dispose()
     {

@@ -16,6 +16,7 @@ public static class VeilCli
             KeysCommands.Create(),
             InventoryCommand.Create(),
             PrivacyCommands.Create(),
+            QueryCommands.Create(),
         };
         try
         {

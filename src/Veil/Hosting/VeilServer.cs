@@ -239,6 +239,7 @@ public sealed class VeilServer : IAsyncDisposable
         NativeEndpoints.Map(app);
         ReadEndpoints.Map(app);
         ProfileEndpoints.Map(app);
+        QueryEndpoints.Map(app);
         AuthEndpoints.Map(app);
         MemberEndpoints.Map(app);
         app.MapGet("/healthz", () => Results.Text("ok")).AllowVeilPublic("liveness probe");

@@ -1,0 +1,224 @@
+using System.Text.RegularExpressions;
+using Veil.Query.Model;
+using Veil.Query.Results;
+
+namespace Veil.Query.Reference;
+
+/// <summary>
+/// The deliberately naive implementation of every report over an in-memory list of events: obviously correct and slow.
+/// Property tests check the SQL planners against it.
+/// </summary>
+public sealed class ReferenceEngine(ReferenceData data)
+{
+    private readonly List<ReferenceEvent> _events = data.Events.Select(e => new ReferenceEvent(e, data)).ToList();
+
+    /// <summary>The cells of every series, as the SQL engine returns them (non-empty cells only).</summary>
+    public List<InsightsCell> Insights(int projectId, InsightsQuery query, ResolvedRange range)
+    {
+        var cells = new List<InsightsCell>();
+        for (var s = 0; s < query.Series.Count; s++)
+        {
+            var series = query.Series[s];
+            var matching = _events.Where(e => e.Stored.ProjectId == projectId && e.Time >= range.FromUtc && e.Time < range.ToUtc
+                && (series.Event is null || e.Stored.Name == series.Event)
+                && series.Filters.All(f => Matches(e, f)) && query.Filters.All(f => Matches(e, f))).ToList();
+            var keyOf = TopKeys(matching, e => query.Breakdowns.Select(e.Text).ToArray(), query.Breakdowns.Count > 0 ? query.Limit : int.MaxValue);
+            var groups = matching.GroupBy(e => (Bucket: TimeZones.Bucket(e.Time, range.Zone, query.Interval), Key: keyOf(e)));
+            foreach (var group in groups)
+            {
+                var events = group.ToList();
+                var persons = events.Where(e => e.Person is not null).Select(e => e.Person!.Value).Distinct().Count();
+                var (key, other) = group.Key.Key;
+                double? value;
+                switch (series.Measure.Kind)
+                {
+                    case MeasureKind.Total: value = events.Count; break;
+                    case MeasureKind.UniquePersons: value = persons; break;
+                    case MeasureKind.Sessions: value = events.Where(e => e.Session is not null).Select(e => e.Session).Distinct().Count(); break;
+                    case MeasureKind.PerPersonAverage or MeasureKind.PerPersonPercentile:
+                        var counts = events.Where(e => e.Person is not null).GroupBy(e => e.Person).Select(g => (double)g.Count()).ToList();
+                        if (counts.Count == 0) continue;
+                        value = series.Measure.Kind == MeasureKind.PerPersonAverage ? counts.Average() : Percentile(counts, series.Measure.Percentile / 100);
+                        break;
+                    default:
+                        var numbers = events.Select(e => e.Number(series.Measure.Property!)).Where(v => v is not null).Select(v => v!.Value).ToList();
+                        value = numbers.Count == 0 ? null : series.Measure.Kind switch
+                        {
+                            MeasureKind.Sum => numbers.Sum(),
+                            MeasureKind.Average => numbers.Average(),
+                            MeasureKind.Min => numbers.Min(),
+                            MeasureKind.Max => numbers.Max(),
+                            MeasureKind.Percentile => Percentile(numbers, series.Measure.Percentile / 100),
+                            _ => throw new NotSupportedException(series.Measure.Kind.ToString()),
+                        };
+                        break;
+                }
+                cells.Add(new InsightsCell(s, group.Key.Bucket, other ? [] : key, other, value) { Persons = persons });
+            }
+        }
+        return cells;
+    }
+
+    /// <summary>The funnel rows: the whole funnel first, then one row per breakdown value kept (and "other").</summary>
+    public List<FunnelRow> Funnel(int projectId, FunnelQuery query, ResolvedRange range)
+    {
+        var n = query.Steps.Count;
+        var window = TimeSpan.FromSeconds(query.WindowSeconds);
+        var entries = new List<(ReferenceEvent Entry, ReferenceEvent?[] Steps)>();
+        foreach (var person in _events.Where(e => e.Stored.ProjectId == projectId && e.Person is not null && query.Filters.All(f => Matches(e, f)))
+                     .GroupBy(e => e.Person))
+        {
+            var ordered = person.ToList();
+            ordered.Sort((a, b) => a.CompareOrder(b));
+            var entry = ordered.FirstOrDefault(e => e.Time >= range.FromUtc && e.Time < range.ToUtc && IsStep(e, query.Steps[0]));
+            if (entry is null) continue;
+            var limit = entry.Time + window;
+            var steps = new ReferenceEvent?[n];
+            steps[0] = entry;
+            for (var k = 1; k < n; k++)
+            {
+                var previous = steps[k - 1]!;
+                steps[k] = ordered.FirstOrDefault(e => e.CompareOrder(previous) > 0 && e.Time <= limit && IsStep(e, query.Steps[k]));
+                if (steps[k] is null) break;
+            }
+            var excluded = query.Exclusions.Any(x => steps[x.AfterStep] is { } after && ordered.Any(e =>
+                e.Stored.Name == x.Event && x.Filters.All(f => Matches(e, f)) && e.CompareOrder(after) > 0
+                && (steps[x.BeforeStep] is { } before ? e.CompareOrder(before) < 0 : e.Time <= limit)));
+            if (!excluded) entries.Add((entry, steps));
+        }
+        var rows = new List<FunnelRow> { Row(null, false, entries) };
+        if (query.Breakdown is { } breakdown)
+        {
+            var keyOf = TopKeys(entries.Select(x => x.Entry).ToList(), e => [e.Text(breakdown)], query.Limit);
+            foreach (var group in entries.GroupBy(x => keyOf(x.Entry)))
+            {
+                rows.Add(Row(group.Key.Other ? [] : group.Key.Key, group.Key.Other, group.ToList()));
+            }
+        }
+        return rows;
+
+        FunnelRow Row(IReadOnlyList<string?>? key, bool other, List<(ReferenceEvent Entry, ReferenceEvent?[] Steps)> people)
+        {
+            var counts = new long[n];
+            var medians = new double?[n];
+            for (var k = 0; k < n; k++)
+            {
+                var reached = people.Where(p => p.Steps[k] is not null).ToList();
+                counts[k] = reached.Count;
+                if (k > 0 && reached.Count > 0)
+                {
+                    medians[k] = Percentile(reached.Select(p => (p.Steps[k]!.Time - p.Entry.Time).TotalMilliseconds / 1000.0).ToList(), 0.5);
+                }
+            }
+            return new FunnelRow(key, other, counts, medians);
+        }
+    }
+
+    /// <summary>Retention rows: per breakdown key, one row per cohort and one for all cohorts (cohort null).</summary>
+    public List<RetentionRow> Retention(int projectId, RetentionQuery query, ResolvedRange range)
+    {
+        var cohorts = new List<(DateTime Cohort, ReferenceEvent Birth, HashSet<int> Periods)>();
+        foreach (var person in _events.Where(e => e.Stored.ProjectId == projectId && e.Person is not null && query.Filters.All(f => Matches(e, f)))
+                     .GroupBy(e => e.Person))
+        {
+            var ordered = person.ToList();
+            ordered.Sort((a, b) => a.CompareOrder(b));
+            var births = ordered.Where(e => IsStep(e, query.Born)).ToList();
+            if (query.FirstTime) births = births.Take(1).ToList();
+            births = births.Where(e => e.Time >= range.FromUtc && e.Time < range.ToUtc).ToList();
+            foreach (var birth in births.GroupBy(e => TimeZones.Bucket(e.Time, range.Zone, query.Unit)!.Value).Select(g => g.First()))
+            {
+                var cohort = TimeZones.Bucket(birth.Time, range.Zone, query.Unit)!.Value;
+                var periods = ordered.Where(e => IsStep(e, query.Return))
+                    .Select(e => Periods(query.Unit, cohort, TimeZones.Bucket(e.Time, range.Zone, query.Unit)!.Value))
+                    .Where(p => p >= 1).ToHashSet();
+                cohorts.Add((cohort, birth, periods));
+            }
+        }
+        var keyOf = TopKeys(cohorts, c => [query.Breakdown is null ? null : c.Birth.Text(query.Breakdown)], query.Breakdown is null ? int.MaxValue : query.Limit);
+        var rows = new List<RetentionRow>();
+        foreach (var byKey in cohorts.GroupBy(c => keyOf(c)))
+        {
+            IReadOnlyList<string?>? breakdown = query.Breakdown is null ? null : byKey.Key.Other ? [] : byKey.Key.Key;
+            rows.Add(new RetentionRow(breakdown, byKey.Key.Other, null, Counts(byKey.ToList())));
+            foreach (var byCohort in byKey.GroupBy(c => c.Cohort))
+            {
+                rows.Add(new RetentionRow(breakdown, byKey.Key.Other, byCohort.Key, Counts(byCohort.ToList())));
+            }
+        }
+        return rows;
+
+        long[] Counts(List<(DateTime Cohort, ReferenceEvent Birth, HashSet<int> Periods)> members)
+        {
+            var counts = new long[query.Periods + 1];
+            counts[0] = members.Count;
+            for (var i = 1; i <= query.Periods; i++)
+            {
+                counts[i] = members.Count(m => query.Unbounded ? m.Periods.Count > 0 && m.Periods.Max() >= i : m.Periods.Contains(i));
+            }
+            return counts;
+        }
+    }
+
+    private static int Periods(Interval unit, DateTime from, DateTime to) => unit switch
+    {
+        Interval.Week => (int)Math.Floor((to - from).TotalDays / 7),
+        Interval.Month => ((to.Year - from.Year) * 12) + to.Month - from.Month,
+        _ => (int)Math.Floor((to - from).TotalDays),
+    };
+
+    private bool IsStep(ReferenceEvent e, FunnelStep step) => e.Stored.Name == step.Event && step.Filters.All(f => Matches(e, f));
+
+    /// <summary>Maps each breakdown combination to itself when among the top <paramref name="limit"/> by count (ties by value, unset first), else to "other".</summary>
+    private static Func<T, (StringList Key, bool Other)> TopKeys<T>(List<T> events, Func<T, string?[]> key, int limit)
+    {
+        var ranked = events.GroupBy(e => new StringList(key(e)))
+            .OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringList.Comparer)
+            .Select((g, i) => (g.Key, Rank: i + 1)).ToDictionary(x => x.Key, x => x.Rank);
+        return e =>
+        {
+            var k = new StringList(key(e));
+            return ranked[k] <= limit ? (k, false) : (new StringList([]), true);
+        };
+    }
+
+    /// <summary>Continuous percentile with linear interpolation between closest ranks (DuckDB's quantile_cont).</summary>
+    public static double Percentile(List<double> values, double fraction)
+    {
+        values.Sort();
+        var position = (values.Count - 1) * fraction;
+        var lo = (int)Math.Floor(position);
+        var hi = (int)Math.Ceiling(position);
+        return values[lo] + ((values[hi] - values[lo]) * (position - lo));
+    }
+
+    internal static bool Matches(ReferenceEvent e, PropertyFilter filter)
+    {
+        if (filter.IsNumeric)
+        {
+            if (e.Number(filter.Property) is not { } x) return false;
+            var a = filter.Numbers[0];
+            return filter.Operator switch
+            {
+                FilterOperator.GreaterThan => x > a,
+                FilterOperator.GreaterOrEqual => x >= a,
+                FilterOperator.LessThan => x < a,
+                FilterOperator.LessOrEqual => x <= a,
+                _ => x >= a && x <= filter.Numbers[1],
+            };
+        }
+        var text = e.Text(filter.Property);
+        return filter.Operator switch
+        {
+            FilterOperator.IsSet => text is not null,
+            FilterOperator.IsNotSet => text is null,
+            FilterOperator.Equals => text is not null && filter.Values.Contains(text),
+            FilterOperator.NotEquals => text is not null && !filter.Values.Contains(text),
+            FilterOperator.Contains => text is not null && filter.Values.Any(v => text.ToLowerInvariant().Contains(v.ToLowerInvariant(), StringComparison.Ordinal)),
+            FilterOperator.NotContains => text is not null && !filter.Values.Any(v => text.ToLowerInvariant().Contains(v.ToLowerInvariant(), StringComparison.Ordinal)),
+            FilterOperator.Regex => text is not null && filter.Values.Any(v => Regex.IsMatch(text, v, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1))),
+            FilterOperator.NotRegex => text is not null && !filter.Values.Any(v => Regex.IsMatch(text, v, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1))),
+            _ => throw new NotSupportedException(filter.Operator.ToString()),
+        };
+    }
+}

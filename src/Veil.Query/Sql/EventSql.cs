@@ -1,0 +1,125 @@
+using System.Text;
+using Veil.Query.Model;
+
+namespace Veil.Query.Sql;
+
+/// <summary>
+/// Writes the SQL fragments every planner shares: the events of a project joined to their person (identity map) and,
+/// when a query reads profile properties, the person's profile; property values; filters. Values become parameters.
+/// </summary>
+internal sealed class EventSql(SqlDialect dialect, SqlParameters parameters, int projectId)
+{
+    public const string Person = "coalesce(m.person, e.distinct_id)";
+
+    private readonly string _project = parameters.Add(projectId);
+    private readonly Dictionary<string, string> _paths = new(StringComparer.Ordinal);
+    private bool _needsProfiles;
+
+    public SqlDialect Dialect => dialect;
+
+    public SqlParameters Parameters => parameters;
+
+    public string Project => _project;
+
+    /// <summary>The FROM clause with joins; call after every expression is written (it knows whether profiles are read).</summary>
+    public string From()
+    {
+        var sql = new StringBuilder();
+        sql.Append("FROM events e\n");
+        // One person per member even if the map ever holds several rows for it: the latest merge wins.
+        sql.Append($"LEFT JOIN (SELECT member, {dialect.Latest("person", "lsn")} AS person FROM identity_map WHERE project_id = {_project} GROUP BY member) m ON m.member = e.distinct_id\n");
+        if (_needsProfiles)
+        {
+            sql.Append($"LEFT JOIN (SELECT person, {dialect.Latest("properties", "updated_lsn")} AS properties FROM profiles WHERE project_id = {_project} GROUP BY person) p ON p.person = {Person}\n");
+        }
+        return sql.ToString();
+    }
+
+    /// <summary>The text form of a property (NULL when not set).</summary>
+    public string Text(PropertyRef property)
+    {
+        if (BuiltInProperties.ColumnOf(property) is { } column)
+        {
+            return column == "browser_version" ? dialect.ToText("e." + column) : "e." + column;
+        }
+        return dialect.JsonText(JsonColumn(property), Path(property.Name));
+    }
+
+    /// <summary>The numeric form of a property (NULL when not a number).</summary>
+    public string Number(PropertyRef property)
+    {
+        if (BuiltInProperties.ColumnOf(property) is { } column)
+        {
+            return column == "browser_version" ? dialect.ToDouble("e." + column) : dialect.TextToNumber("e." + column);
+        }
+        return dialect.JsonNumber(JsonColumn(property), Path(property.Name));
+    }
+
+    /// <summary>All filters joined with AND ("TRUE" when none).</summary>
+    public string Filters(IEnumerable<PropertyFilter> filters)
+    {
+        var parts = filters.Select(Filter).ToList();
+        return parts.Count == 0 ? "TRUE" : string.Join(" AND ", parts);
+    }
+
+    /// <summary>One filter as a boolean SQL expression.</summary>
+    public string Filter(PropertyFilter filter)
+    {
+        if (filter.IsCohort) throw new QueryValidationException("Cohort filters are not supported yet.");
+        if (filter.IsNumeric)
+        {
+            var number = Number(filter.Property);
+            var a = parameters.Add(filter.Numbers[0]);
+            return filter.Operator switch
+            {
+                FilterOperator.GreaterThan => $"({number} > {a})",
+                FilterOperator.GreaterOrEqual => $"({number} >= {a})",
+                FilterOperator.LessThan => $"({number} < {a})",
+                FilterOperator.LessOrEqual => $"({number} <= {a})",
+                _ => $"({number} BETWEEN {a} AND {parameters.Add(filter.Numbers[1])})",
+            };
+        }
+        var text = Text(filter.Property);
+        switch (filter.Operator)
+        {
+            case FilterOperator.IsSet:
+                return $"({text} IS NOT NULL)";
+            case FilterOperator.IsNotSet:
+                return $"({text} IS NULL)";
+            case FilterOperator.Equals:
+                return $"({text} IN ({string.Join(", ", filter.Values.Select(v => parameters.Add(v)))}))";
+            case FilterOperator.NotEquals:
+                return $"({text} IS NOT NULL AND {text} NOT IN ({string.Join(", ", filter.Values.Select(v => parameters.Add(v)))}))";
+            case FilterOperator.Contains:
+                return "(" + string.Join(" OR ", filter.Values.Select(v => dialect.ContainsIgnoreCase(text, parameters.Add(v)))) + ")";
+            case FilterOperator.NotContains:
+                return $"({text} IS NOT NULL AND NOT (" + string.Join(" OR ", filter.Values.Select(v => dialect.ContainsIgnoreCase(text, parameters.Add(v)))) + "))";
+            case FilterOperator.Regex:
+                return "(" + string.Join(" OR ", filter.Values.Select(v => dialect.RegexMatch(text, parameters.Add(v)))) + ")";
+            case FilterOperator.NotRegex:
+                return $"({text} IS NOT NULL AND NOT (" + string.Join(" OR ", filter.Values.Select(v => dialect.RegexMatch(text, parameters.Add(v)))) + "))";
+            default:
+                throw new QueryValidationException($"Unsupported filter operator {filter.Operator}.");
+        }
+    }
+
+    private string JsonColumn(PropertyRef property)
+    {
+        if (property.Source == PropertySource.Profile)
+        {
+            _needsProfiles = true;
+            return "p.properties";
+        }
+        return "e.properties";
+    }
+
+    private string Path(string name)
+    {
+        if (!_paths.TryGetValue(name, out var placeholder))
+        {
+            placeholder = parameters.Add(PropertyNames.JsonPath(name));
+            _paths[name] = placeholder;
+        }
+        return placeholder;
+    }
+}

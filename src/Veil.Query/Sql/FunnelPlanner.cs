@@ -1,0 +1,109 @@
+using System.Globalization;
+using System.Text;
+using Veil.Query.Model;
+using Veil.Query.Results;
+
+namespace Veil.Query.Sql;
+
+/// <summary>
+/// Plans a funnel as one query: step k is found by joining step k-1's match per person to the person's events that
+/// match step k after it, keeping the earliest (time, insert id) within the window — greedy earliest matching, which is
+/// optimal for ordered funnels. Exclusions remove persons; breakdown values are ranked by entries.
+/// Result columns: grouping (3 = whole funnel), other, breakdown, count per step, median seconds per later step.
+/// </summary>
+public sealed class FunnelPlanner(SqlDialect dialect)
+{
+    public SqlStatement Plan(int projectId, FunnelQuery query, ResolvedRange range)
+    {
+        var parameters = new SqlParameters();
+        var events = new EventSql(dialect, parameters, projectId);
+        var n = query.Steps.Count;
+        var stepFlags = query.Steps.Select(s => $"(e.event = {parameters.Add(s.Event)} AND {events.Filters(s.Filters)})").ToList();
+        var exclusionFlags = query.Exclusions.Select(x => $"(e.event = {parameters.Add(x.Event)} AND {events.Filters(x.Filters)})").ToList();
+        var breakdown = query.Breakdown is null ? "CAST(NULL AS VARCHAR)" : events.Text(query.Breakdown);
+        var from = parameters.Add(range.FromUtc);
+        var to = parameters.Add(range.ToUtc);
+        var end = parameters.Add(range.ToUtc.AddSeconds(query.WindowSeconds));
+        var window = parameters.Add(query.WindowSeconds);
+
+        var sql = new StringBuilder("WITH ev AS (\n  SELECT ").Append(EventSql.Person).Append(" AS person, e.time AS t, e.insert_id AS id");
+        for (var k = 0; k < n; k++) sql.Append($", {stepFlags[k]} AS s{k}");
+        for (var x = 0; x < exclusionFlags.Count; x++) sql.Append($", {exclusionFlags[x]} AS x{x}");
+        sql.Append($", {breakdown} AS b\n  ");
+        var globalFilters = events.Filters(query.Filters);
+        sql.Append(events.From());
+        sql.Append($"  WHERE e.project_id = {events.Project} AND e.time >= {from} AND e.time < {end} AND e.distinct_id IS NOT NULL AND {globalFilters}");
+        sql.Append(" AND (").Append(string.Join(" OR ", stepFlags.Concat(exclusionFlags))).Append(")\n)");
+
+        var entry = dialect.MinTuple([("t", "t"), ("id", "id"), ("b", "b")]);
+        sql.Append($",\nf0 AS (SELECT person, {dialect.Field("k", "t")} AS t0, {dialect.Field("k", "b")} AS b, {dialect.Field("k", "t")} AS t, {dialect.Field("k", "id")} AS id FROM (SELECT person, {entry} AS k FROM ev WHERE s0 AND t >= {from} AND t < {to} GROUP BY person))");
+        var next = dialect.MinTuple([("t", "e.t"), ("id", "e.id")]);
+        for (var k = 1; k < n; k++)
+        {
+            sql.Append($",\nf{k} AS (SELECT person, t0, b, {dialect.Field("k", "t")} AS t, {dialect.Field("k", "id")} AS id FROM (SELECT f.person, f.t0, f.b, {next} AS k FROM f{k - 1} f JOIN ev e ON e.person = f.person");
+            sql.Append($" WHERE e.s{k} AND {After("e", "f")} AND e.t <= {dialect.AddSeconds("f.t0", window)} GROUP BY f.person, f.t0, f.b))");
+        }
+        sql.Append(",\nchain AS (SELECT f0.person, f0.b, f0.t0, f0.t AS t_0, f0.id AS id_0");
+        for (var k = 1; k < n; k++) sql.Append($", f{k}.t AS t_{k}, f{k}.id AS id_{k}");
+        sql.Append(" FROM f0");
+        for (var k = 1; k < n; k++) sql.Append($" LEFT JOIN f{k} ON f{k}.person = f0.person");
+        sql.Append(')');
+        sql.Append(",\nkept AS (SELECT * FROM chain c");
+        if (query.Exclusions.Count > 0)
+        {
+            sql.Append(" WHERE NOT EXISTS (SELECT 1 FROM ev e WHERE e.person = c.person AND (");
+            var clauses = new List<string>();
+            for (var x = 0; x < query.Exclusions.Count; x++)
+            {
+                var (a, bStep) = (query.Exclusions[x].AfterStep, query.Exclusions[x].BeforeStep);
+                clauses.Add($"(e.x{x} AND c.t_{a} IS NOT NULL AND (e.t > c.t_{a} OR (e.t = c.t_{a} AND e.id > c.id_{a}))"
+                    + $" AND CASE WHEN c.t_{bStep} IS NULL THEN e.t <= {dialect.AddSeconds("c.t0", window)} ELSE (e.t < c.t_{bStep} OR (e.t = c.t_{bStep} AND e.id < c.id_{bStep})) END)");
+            }
+            sql.Append(string.Join(" OR ", clauses)).Append("))");
+        }
+        sql.Append(')');
+        var measures = new StringBuilder("count(*) AS c0");
+        for (var k = 1; k < n; k++) measures.Append($", count(t_{k}) AS c{k}");
+        var half = parameters.Add(0.5);
+        for (var k = 1; k < n; k++) measures.Append($", {dialect.Percentile(dialect.SecondsBetween("t0", $"t_{k}"), half)} AS m{k}");
+        if (query.Breakdown is null)
+        {
+            sql.Append($"\nSELECT 3 AS g, 0 AS other, CAST(NULL AS VARCHAR) AS bk, {measures} FROM kept");
+        }
+        else
+        {
+            var limit = parameters.Add(query.Limit);
+            sql.Append(",\nranked AS (SELECT b, row_number() OVER (ORDER BY count(*) DESC, b ASC NULLS FIRST) AS rank FROM kept GROUP BY b)");
+            sql.Append($",\nkeyed AS (SELECT kept.*, CASE WHEN r.rank <= {limit} THEN 0 ELSE 1 END AS other, CASE WHEN r.rank <= {limit} THEN kept.b END AS bk FROM kept JOIN ranked r ON kept.b IS NOT DISTINCT FROM r.b)");
+            sql.Append($"\nSELECT GROUPING(other, bk) AS g, other, bk, {measures} FROM keyed GROUP BY GROUPING SETS ((other, bk), ())");
+        }
+        return parameters.Build(sql.ToString());
+    }
+
+    /// <summary>Rows from <see cref="Plan"/>'s statement: the whole funnel first, then breakdown rows as returned.</summary>
+    public static List<FunnelRow> Read(int steps, IEnumerable<object?[]> rows)
+    {
+        FunnelRow? overall = null;
+        var result = new List<FunnelRow>();
+        foreach (var row in rows)
+        {
+            var counts = new long[steps];
+            var medians = new double?[steps];
+            for (var k = 0; k < steps; k++) counts[k] = Convert.ToInt64(row[3 + k], CultureInfo.InvariantCulture);
+            for (var k = 1; k < steps; k++) medians[k] = row[2 + steps + k] is null ? null : Convert.ToDouble(row[2 + steps + k], CultureInfo.InvariantCulture);
+            if (Convert.ToInt32(row[0], CultureInfo.InvariantCulture) != 0)
+            {
+                overall = new FunnelRow(null, false, counts, medians);
+                continue;
+            }
+            var other = Convert.ToInt32(row[1], CultureInfo.InvariantCulture) == 1;
+            result.Add(new FunnelRow(other ? [] : [row[2] as string], other, counts, medians));
+        }
+        // An empty input still has a whole-funnel row of zeros.
+        result.Insert(0, overall ?? new FunnelRow(null, false, new long[steps], new double?[steps]));
+        return result;
+    }
+
+    // (e.t, e.id) comes strictly after (f.t, f.id).
+    private static string After(string e, string f) => $"({e}.t > {f}.t OR ({e}.t = {f}.t AND {e}.id > {f}.id))";
+}

@@ -1,0 +1,85 @@
+using System.Globalization;
+using System.Text;
+using Veil.Query.Model;
+using Veil.Query.Results;
+
+namespace Veil.Query.Sql;
+
+/// <summary>
+/// Plans a retention report as one query: births per person (first ever, or per bucket), return hits as (person, cohort,
+/// period), then per cohort and breakdown the cohort size and persons retained per period.
+/// Result columns: grouping (1 = all cohorts), other, breakdown, cohort, size, one count per period.
+/// </summary>
+public sealed class RetentionPlanner(SqlDialect dialect)
+{
+    public SqlStatement Plan(int projectId, RetentionQuery query, ResolvedRange range)
+    {
+        var parameters = new SqlParameters();
+        var events = new EventSql(dialect, parameters, projectId);
+        var zone = parameters.Add(range.TimeZoneId);
+        var bucket = dialect.Truncate(query.Unit, range.TimeZoneId == "UTC" ? "e.time" : dialect.LocalTime("e.time", zone));
+        var born = $"(e.event = {parameters.Add(query.Born.Event)} AND {events.Filters(query.Born.Filters)})";
+        var returned = $"(e.event = {parameters.Add(query.Return.Event)} AND {events.Filters(query.Return.Filters)})";
+        var breakdown = query.Breakdown is null ? "CAST(NULL AS VARCHAR)" : events.Text(query.Breakdown);
+        var globalFilters = events.Filters(query.Filters);
+        var from = parameters.Add(range.FromUtc);
+        var to = parameters.Add(range.ToUtc);
+        var sql = new StringBuilder("WITH ev AS (\n  SELECT ").Append(EventSql.Person).Append(" AS person, e.time AS t, e.insert_id AS id, ");
+        sql.Append($"{born} AS born, {returned} AS ret, {breakdown} AS b, {bucket} AS bucket\n  ");
+        sql.Append(events.From());
+        sql.Append($"  WHERE e.project_id = {events.Project} AND e.distinct_id IS NOT NULL AND {globalFilters} AND ({born} OR ({returned} AND e.time >= {from}))\n)");
+        var first = dialect.MinTuple([("t", "t"), ("id", "id"), ("b", "b"), ("bucket", "bucket")]);
+        if (query.FirstTime)
+        {
+            sql.Append($",\nbirths AS (SELECT person, {first} AS k FROM ev WHERE born GROUP BY person)");
+            sql.Append($",\ncohorts AS (SELECT person, {dialect.Field("k", "bucket")} AS cohort, {dialect.Field("k", "b")} AS b FROM births WHERE {dialect.Field("k", "t")} >= {from} AND {dialect.Field("k", "t")} < {to})");
+        }
+        else
+        {
+            sql.Append($",\nbirths AS (SELECT person, bucket, {first} AS k FROM ev WHERE born AND t >= {from} AND t < {to} GROUP BY person, bucket)");
+            sql.Append($",\ncohorts AS (SELECT person, bucket AS cohort, {dialect.Field("k", "b")} AS b FROM births)");
+        }
+        var period = dialect.BucketsBetween(query.Unit, "c.cohort", "r.bucket");
+        var periods = parameters.Add(query.Periods);
+        sql.Append($",\nhits AS (SELECT DISTINCT c.person, c.cohort, {period} AS period FROM cohorts c JOIN ev r ON r.person = c.person AND r.ret AND r.bucket > c.cohort");
+        sql.Append(query.Unbounded ? ")" : $" WHERE {period} <= {periods})");
+        if (query.Breakdown is null)
+        {
+            sql.Append(",\nkeyed AS (SELECT person, cohort, 0 AS other, CAST(NULL AS VARCHAR) AS bk FROM cohorts)");
+        }
+        else
+        {
+            var limit = parameters.Add(query.Limit);
+            sql.Append(",\nranked AS (SELECT b, row_number() OVER (ORDER BY count(*) DESC, b ASC NULLS FIRST) AS rank FROM cohorts GROUP BY b)");
+            sql.Append($",\nkeyed AS (SELECT c.person, c.cohort, CASE WHEN r.rank <= {limit} THEN 0 ELSE 1 END AS other, CASE WHEN r.rank <= {limit} THEN c.b END AS bk FROM cohorts c JOIN ranked r ON c.b IS NOT DISTINCT FROM r.b)");
+        }
+        sql.Append(",\nper AS (SELECT k.person, k.cohort, k.other, k.bk");
+        for (var i = 1; i <= query.Periods; i++)
+        {
+            var p = i.ToString(CultureInfo.InvariantCulture);
+            sql.Append(query.Unbounded
+                ? $", coalesce(max(h.period), 0) >= {p} AS r{p}"
+                : $", coalesce(bool_or(h.period = {p}), false) AS r{p}");
+        }
+        sql.Append(" FROM keyed k LEFT JOIN hits h ON h.person = k.person AND h.cohort = k.cohort GROUP BY k.person, k.cohort, k.other, k.bk)");
+        sql.Append("\nSELECT GROUPING(cohort) AS g, other, bk, cohort, count(*) AS size");
+        for (var i = 1; i <= query.Periods; i++) sql.Append($", count(*) FILTER (WHERE r{i.ToString(CultureInfo.InvariantCulture)})");
+        sql.Append(" FROM per GROUP BY GROUPING SETS ((other, bk, cohort), (other, bk))");
+        return parameters.Build(sql.ToString());
+    }
+
+    /// <summary>Rows from <see cref="Plan"/>'s statement.</summary>
+    public static List<RetentionRow> Read(RetentionQuery query, IEnumerable<object?[]> rows)
+    {
+        var result = new List<RetentionRow>();
+        foreach (var row in rows)
+        {
+            var counts = new long[query.Periods + 1];
+            for (var i = 0; i <= query.Periods; i++) counts[i] = Convert.ToInt64(row[4 + i], CultureInfo.InvariantCulture);
+            var other = Convert.ToInt32(row[1], CultureInfo.InvariantCulture) == 1;
+            IReadOnlyList<string?>? breakdown = query.Breakdown is null ? null : other ? [] : [row[2] as string];
+            result.Add(new RetentionRow(breakdown, other, row[3] as DateTime?, counts));
+        }
+        return result;
+    }
+}

@@ -1,0 +1,18 @@
+namespace Veil.Query.Sql;
+
+/// <summary>Collects parameter values while a planner writes SQL; every value from a query goes through here, never into the text.</summary>
+public sealed class SqlParameters
+{
+    private readonly List<KeyValuePair<string, object?>> _values = [];
+
+    /// <summary>Adds a value and returns its placeholder (<c>$p0</c>, <c>$p1</c>, …).</summary>
+    public string Add(object? value)
+    {
+        var name = "p" + _values.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        _values.Add(new(name, value));
+        return "$" + name;
+    }
+
+    /// <summary>The statement for <paramref name="text"/> with the values added so far.</summary>
+    public SqlStatement Build(string text) => new(text, _values.ToArray());
+}

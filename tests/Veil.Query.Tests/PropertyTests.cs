@@ -1,0 +1,57 @@
+using CsCheck;
+using Veil.Query.Model;
+using Veil.Query.Reference;
+
+namespace Veil.Query.Tests;
+
+/// <summary>The SQL engine on a real DuckDB file answers exactly what the naive reference answers, on random logs and queries.</summary>
+public sealed class PropertyTests : IDisposable
+{
+    private readonly QueryStore _store = new();
+
+    public void Dispose() => _store.Dispose();
+
+    [Fact]
+    public void Insights_match_the_reference()
+    {
+        Gen.Select(Generators.Data, Generators.Insights).Sample((data, query) =>
+        {
+            var project = _store.Load(data);
+            var report = _store.Engine.Insights(project, query, "UTC", QueryOptions.None);
+            var expected = new ReferenceEngine(data).Insights(project, query, report.Range);
+            Results.Equal(expected, report.Cells.ToList(), Describe(query));
+        }, iter: 200, threads: 1);
+    }
+
+    [Fact]
+    public void Funnels_match_the_reference()
+    {
+        Gen.Select(Gen.Frequency((1, Generators.Data), (3, Generators.DenseData)), Generators.Funnel).Sample((data, query) =>
+        {
+            var project = _store.Load(data);
+            var report = _store.Engine.Funnel(project, query, "UTC", QueryOptions.None);
+            var expected = new ReferenceEngine(data).Funnel(project, query, report.Range);
+            Results.Equal(expected, report.Rows.ToList(), Describe(query));
+        }, iter: 200, threads: 1);
+    }
+
+    [Fact]
+    public void Retention_matches_the_reference()
+    {
+        Gen.Select(Generators.Data, Generators.Retention).Sample((data, query) =>
+        {
+            var project = _store.Load(data);
+            var report = _store.Engine.Retention(project, query, "UTC", QueryOptions.None);
+            var expected = new ReferenceEngine(data).Retention(project, query, report.Range);
+            Results.Equal(expected, report.Rows.ToList(), Describe(query));
+        }, iter: 150, threads: 1);
+    }
+
+    private static string Describe(object query) => System.Text.Json.JsonSerializer.Serialize(query, JsonOptions);
+
+    private static readonly System.Text.Json.JsonSerializerOptions JsonOptions = new()
+    {
+        TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver(),
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
+    };
+}

@@ -1,0 +1,162 @@
+using Veil.Core.Events;
+using Veil.Query.Model;
+using Veil.Query.Reference;
+using Veil.Query.Results;
+
+namespace Veil.Query.Tests;
+
+/// <summary>Small hand-checked examples in the spirit of Mixpanel's documentation of each report; each also agrees with the reference.</summary>
+public sealed class WorkedExampleTests : IDisposable
+{
+    private static readonly DateOnly Day = new(2026, 3, 2); // a Monday
+    private readonly QueryStore _store = new();
+    private readonly List<StoredEvent> _events = [];
+    private readonly Dictionary<Guid, Guid> _merges = [];
+    private readonly Dictionary<string, int> _people = [];
+    private int _next;
+
+    public void Dispose() => _store.Dispose();
+
+    [Fact]
+    public void Total_counts_every_event_and_unique_counts_each_person_once()
+    {
+        Add("Song Played", "ann", 0, 10);
+        Add("Song Played", "ann", 0, 11);
+        Add("Song Played", "ann", 1, 9);
+        Add("Song Played", "bob", 1, 12);
+        var (project, data) = Load();
+        var total = Insights(project, data, new InsightsQuery(DateRange.Absolute(Day, Day.AddDays(1)), "UTC", Interval.Total,
+            [new("Song Played", Measure.Total, []), new("Song Played", new(MeasureKind.UniquePersons), []), new("Song Played", new(MeasureKind.PerPersonAverage), [])],
+            [], [], 10, null));
+        Assert.Equal([4.0, 2.0, 2.0], total.Select(c => c.Value!.Value));
+    }
+
+    [Fact]
+    public void Anonymous_events_count_for_the_person_they_are_merged_into()
+    {
+        // Mixpanel's ID merge: events sent before login under the device id belong to the user afterwards.
+        Add("Viewed Pricing", "device-1", 0, 9);
+        Add("Signed Up", "user-1", 0, 10);
+        Merge("device-1", "user-1");
+        var (project, data) = Load();
+        var rows = Funnel(project, data, new FunnelQuery(DateRange.Absolute(Day, Day), "UTC",
+            [new("Viewed Pricing", []), new("Signed Up", [])], 3600, [], null, 10, []));
+        Assert.Equal([1L, 1L], rows[0].Counts);
+        Assert.Equal(3600.0, rows[0].MedianSeconds[1]);
+    }
+
+    [Fact]
+    public void A_funnel_converts_in_order_within_the_window_with_other_events_between()
+    {
+        Add("Visit", "ann", 0, 9);
+        Add("Browse", "ann", 0, 9, minute: 5); // unrelated event between steps: loose order still converts
+        Add("Purchase", "ann", 0, 10);
+        Add("Visit", "bob", 0, 9);
+        Add("Purchase", "bob", 2, 9); // two days later: outside a one-day window
+        Add("Purchase", "cy", 0, 8);  // purchase before the visit does not count
+        Add("Visit", "cy", 0, 9);
+        var (project, data) = Load();
+        var rows = Funnel(project, data, new FunnelQuery(DateRange.Absolute(Day, Day), "UTC",
+            [new("Visit", []), new("Purchase", [])], 86_400, [], null, 10, []));
+        Assert.Equal([3L, 1L], rows[0].Counts);
+    }
+
+    [Fact]
+    public void Retention_counts_a_return_in_the_nth_day_after_the_cohort_day()
+    {
+        // Born Monday; returns Wednesday (day 2) and the next Monday (day 7).
+        Add("Signed Up", "ann", 0, 10);
+        Add("Opened App", "ann", 2, 23);
+        Add("Opened App", "ann", 7, 1);
+        Add("Signed Up", "bob", 0, 11);
+        Add("Opened App", "bob", 1, 0);
+        var (project, data) = Load();
+        var query = new RetentionQuery(DateRange.Absolute(Day, Day), "UTC", new("Signed Up", []), new("Opened App", []), Interval.Day, 7, true, false, [], null, 10);
+        var all = Retention(project, data, query).Single(r => r.Cohort is null);
+        Assert.Equal([2L, 1, 1, 0, 0, 0, 0, 1], all.Counts);
+        var unbounded = Retention(project, data, query with { Unbounded = true }).Single(r => r.Cohort is null);
+        Assert.Equal([2L, 2, 1, 1, 1, 1, 1, 1], unbounded.Counts);
+    }
+
+    [Fact]
+    public void Day_buckets_follow_the_query_time_zone_across_daylight_saving()
+    {
+        // 2026-03-29 01:30 UTC is 03:30 in Berlin (after the clocks moved), 2026-03-28 22:30 UTC is 23:30 the day before.
+        Add("Ping", "ann", 26, 22, minute: 30);
+        Add("Ping", "ann", 27, 1, minute: 30);
+        Add("Ping", "ann", 27, 22, minute: 30);
+        var (project, data) = Load();
+        var cells = Insights(project, data, new InsightsQuery(DateRange.Absolute(Day.AddDays(26), Day.AddDays(28)), "Europe/Berlin", Interval.Day,
+            [new("Ping", Measure.Total, [])], [], [], 10, null));
+        Assert.Equal(["2026-03-28:1", "2026-03-29:1", "2026-03-30:1"], cells.Select(c => $"{c.Bucket:yyyy-MM-dd}:{c.Value}"));
+    }
+
+    [Fact]
+    public void A_threshold_hides_cells_and_other_rows_behind_fewer_than_k_persons()
+    {
+        Add("Visit", "ann", 0, 9, properties: """{"plan":"pro"}""");
+        Add("Visit", "bob", 0, 9, properties: """{"plan":"pro"}""");
+        Add("Visit", "cy", 0, 9, properties: """{"plan":"free"}""");
+        Add("Visit", "dee", 0, 9, properties: """{"plan":"team"}""");
+        var (project, _) = Load();
+        var query = new InsightsQuery(DateRange.Absolute(Day, Day), "UTC", Interval.Total, [new("Visit", new(MeasureKind.Total), [])], [], [new("plan")], 1, null);
+        var cells = _store.Engine.Insights(project, query, "UTC", new QueryOptions(MinimumPersons: 2)).Cells;
+        Assert.Equal(2.0, cells.Single(c => !c.Other).Value);
+        // "other" holds cy and dee: two persons, shown; with k = 3 both rows are hidden.
+        Assert.Equal(2.0, cells.Single(c => c.Other).Value);
+        var strict = _store.Engine.Insights(project, query, "UTC", new QueryOptions(MinimumPersons: 3)).Cells;
+        Assert.All(strict, c => Assert.True(c.Suppressed && c.Value is null));
+        var funnel = _store.Engine.Funnel(project, new FunnelQuery(DateRange.Absolute(Day, Day), "UTC", [new("Visit", []), new("Visit", [])], 60, [], null, 10, []),
+            "UTC", new QueryOptions(MinimumPersons: 2)).Rows[0];
+        Assert.Equal([4L, 0L], funnel.Counts);
+        Assert.Equal([false, true], funnel.Suppressed);
+    }
+
+    private void Add(string name, string who, int day, int hour, int minute = 0, string properties = "{}") =>
+        _events.Add(new StoredEvent
+        {
+            Name = name,
+            TimeMs = (long)(Day.AddDays(day).ToDateTime(new TimeOnly(hour, minute), DateTimeKind.Utc) - DateTime.UnixEpoch).TotalMilliseconds,
+            InsertId = "e" + (_next++).ToString("000", System.Globalization.CultureInfo.InvariantCulture),
+            DistinctId = Person(who),
+            PropertiesJson = properties,
+            IngestedAtMs = 1,
+        });
+
+    private Veil.Core.Privacy.Pseudonym Person(string name)
+    {
+        if (!_people.TryGetValue(name, out var n)) _people[name] = n = 100 + _people.Count;
+        return Generators.Id(n);
+    }
+
+    private void Merge(string member, string person) =>
+        _merges[Person(member).ToGuid()] = Person(person).ToGuid();
+
+    private (int Project, ReferenceData Data) Load()
+    {
+        var data = new ReferenceData(_events, _merges, new Dictionary<Guid, string>());
+        return (_store.Load(data), data);
+    }
+
+    private List<InsightsCell> Insights(int project, ReferenceData data, InsightsQuery query)
+    {
+        var report = _store.Engine.Insights(project, query, "UTC", QueryOptions.None);
+        var expected = new ReferenceEngine(data).Insights(project, query, report.Range);
+        Results.Equal(expected, report.Cells.ToList(), "worked example");
+        return report.Cells.OrderBy(c => c.Series).ThenBy(c => c.Bucket).ToList();
+    }
+
+    private List<FunnelRow> Funnel(int project, ReferenceData data, FunnelQuery query)
+    {
+        var report = _store.Engine.Funnel(project, query, "UTC", QueryOptions.None);
+        Results.Equal(new ReferenceEngine(data).Funnel(project, query, report.Range), report.Rows.ToList(), "worked example");
+        return report.Rows.ToList();
+    }
+
+    private List<RetentionRow> Retention(int project, ReferenceData data, RetentionQuery query)
+    {
+        var report = _store.Engine.Retention(project, query, "UTC", QueryOptions.None);
+        Results.Equal(new ReferenceEngine(data).Retention(project, query, report.Range), report.Rows.ToList(), "worked example");
+        return report.Rows.ToList();
+    }
+}

@@ -1,0 +1,98 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Veil.Tests.Http;
+
+namespace Veil.Tests.Query;
+
+/// <summary>Reports over HTTP: events imported with the project secret, then queried through /api/projects/{id}/query/….</summary>
+public sealed class QueryApiTests : IAsyncLifetime
+{
+    private VeilTestServer _veil = null!;
+    private HttpClient _client = null!;
+    private (int Id, string Token, string Secret) _project;
+
+    public async Task InitializeAsync()
+    {
+        _veil = await VeilTestServer.StartAsync();
+        _client = _veil.CreateClient();
+        _project = _veil.CreateProject("reports");
+        // Three users sign up an hour or two ago; two of them purchase within minutes; one only views.
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 7200;
+        JsonObject Event(string name, string user, long time, string plan)
+        {
+            var e = Payloads.ImportEvent(name, user, JsonValue.Create(time));
+            e["properties"]!["plan"] = plan;
+            return e;
+        }
+        var body = Payloads.Array(
+            Event("Signup", "ann", now, "pro"), Event("Purchase", "ann", now + 60, "pro"),
+            Event("Signup", "bob", now + 5, "free"), Event("Purchase", "bob", now + 305, "free"),
+            Event("Signup", "cy", now + 10, "free"), Event("View", "cy", now + 20, "free"));
+        var reply = await _client.SendForReplyAsync(VeilHttp.Post("/import?strict=1", body, VeilHttp.Json).WithBasic(_project.Secret));
+        Assert.Equal(200, reply.Status);
+        await _veil.CaughtUpAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        _client.Dispose();
+        await _veil.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_funnel_counts_conversions_per_step()
+    {
+        var reply = await QueryAsync("funnels", """{"dateRange":{"last":2},"steps":[{"event":"Signup"},{"event":"Purchase"}],"window":{"value":1,"unit":"hour"}}""");
+        Assert.True(reply.Status == 200, reply.Text);
+        var steps = JsonNode.Parse(reply.Text)!["rows"]![0]!["steps"]!.AsArray();
+        Assert.Equal(3, (int)steps[0]!["count"]!);
+        Assert.Equal(2, (int)steps[1]!["count"]!);
+        Assert.Equal(180.0, (double)steps[1]!["medianSecondsToConvert"]!);
+    }
+
+    [Fact]
+    public async Task Insights_break_down_unique_persons_by_a_property()
+    {
+        var reply = await QueryAsync("insights", """{"dateRange":{"last":2},"interval":"total","series":[{"event":"Signup","measure":"unique"}],"breakdown":"plan"}""");
+        Assert.True(reply.Status == 200, reply.Text);
+        var rows = JsonNode.Parse(reply.Text)!["series"]![0]!["rows"]!.AsArray()
+            .ToDictionary(r => (string)r!["breakdown"]![0]!, r => (double)r!["values"]![0]!);
+        Assert.Equal(new Dictionary<string, double> { ["free"] = 2, ["pro"] = 1 }, rows);
+    }
+
+    [Fact]
+    public async Task Retention_counts_signups_who_purchase()
+    {
+        var reply = await QueryAsync("retention", """{"dateRange":{"last":2},"born":{"event":"Signup"},"return":{"event":"Purchase"},"unit":"day","periods":1,"unbounded":true}""");
+        Assert.True(reply.Status == 200, reply.Text);
+        var all = JsonNode.Parse(reply.Text)!["rows"]!.AsArray().Single(r => r!["cohort"] is null)!;
+        Assert.Equal(3, (int)all["size"]!);
+    }
+
+    [Fact]
+    public async Task Bad_queries_are_refused_with_problem_details()
+    {
+        var steps = string.Join(",", Enumerable.Range(0, 11).Select(i => $$"""{"event":"E{{i}}"}"""));
+        var tooMany = await QueryAsync("funnels", $$"""{"steps":[{{steps}}]}""");
+        tooMany.AssertRefused(400, "2-10 steps");
+        Assert.Equal("application/problem+json", tooMany.ContentType);
+        (await QueryAsync("insights", """{"series":[{"event":"Signup"}],"breakdown":"x\"); DROP TABLE events; --"}""")).AssertRefused(400, "quotes");
+        (await QueryAsync("insights", """{"series":[{"event":"Signup","filters":[{"property":"plan","operator":"regex","value":"(a+)+\\1"}]}]}""")).AssertRefused(400, "regular expression");
+        (await QueryAsync("funnels", """{"steps":[{"event":"A"},{"event":"B"}],"windowSeconds":0}""")).AssertRefused(400, "window");
+        (await QueryAsync("retention-ish", "{}")).AssertRefused(404);
+        (await QueryAsync("insights", "{not json")).AssertRefused(400, "JSON");
+        var anonymous = await _client.SendForReplyAsync(VeilHttp.Post($"/api/projects/{_project.Id}/query/insights", "{}", VeilHttp.Json));
+        anonymous.AssertRefused(401);
+    }
+
+    [Fact]
+    public async Task Values_that_look_like_SQL_are_just_values()
+    {
+        var reply = await QueryAsync("insights", """{"interval":"total","series":[{"event":"Signup' OR '1'='1","filters":[{"property":"plan'; --","operator":"equals","value":"' OR 1=1 --"}]}]}""");
+        Assert.True(reply.Status == 200, reply.Text);
+        Assert.Empty(JsonNode.Parse(reply.Text)!["series"]![0]!["rows"]!.AsArray());
+    }
+
+    private Task<Reply> QueryAsync(string kind, string json) =>
+        _client.SendForReplyAsync(VeilHttp.Post($"/api/projects/{_project.Id}/query/{kind}", json, VeilHttp.Json).WithBasic(_project.Secret));
+}
