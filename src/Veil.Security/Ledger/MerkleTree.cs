@@ -34,13 +34,13 @@ public sealed class MerkleTree
     }
 
     /// <summary>The leaf hash at <paramref name="index"/>.</summary>
-    public byte[] LeafHash(ulong index) => _levels[0][checked((int)index)];
+    public byte[] LeafHash(ulong index) => (byte[])_levels[0][checked((int)index)].Clone();
 
     /// <summary>The root of the tree's first <paramref name="size"/> leaves.</summary>
     public byte[] Root(ulong size)
     {
         if (size > Size) throw new ArgumentOutOfRangeException(nameof(size), $"The tree has {Size} leaves, not {size}.");
-        return size == 0 ? MerkleHash.EmptyRoot() : SubtreeHash(0, size);
+        return size == 0 ? MerkleHash.EmptyRoot() : (byte[])SubtreeHash(0, size).Clone();
     }
 
     /// <summary>The RFC 9162 inclusion proof of leaf <paramref name="index"/> in the tree of <paramref name="size"/>.</summary>
@@ -70,12 +70,12 @@ public sealed class MerkleTree
         if (m - start < k)
         {
             Path(m, start, start + k, proof);
-            proof.Add(SubtreeHash(start + k, end));
+            proof.Add((byte[])SubtreeHash(start + k, end).Clone());
         }
         else
         {
             Path(m, start + k, end, proof);
-            proof.Add(SubtreeHash(start, start + k));
+            proof.Add((byte[])SubtreeHash(start, start + k).Clone());
         }
     }
 
@@ -85,23 +85,23 @@ public sealed class MerkleTree
         var n = end - start;
         if (m == n)
         {
-            if (!complete) proof.Add(SubtreeHash(start, end));
+            if (!complete) proof.Add((byte[])SubtreeHash(start, end).Clone());
             return;
         }
         var k = SplitPoint(n);
         if (m <= k)
         {
             SubProof(m, start, start + k, complete, proof);
-            proof.Add(SubtreeHash(start + k, end));
+            proof.Add((byte[])SubtreeHash(start + k, end).Clone());
         }
         else
         {
             SubProof(m - k, start + k, end, false, proof);
-            proof.Add(SubtreeHash(start, start + k));
+            proof.Add((byte[])SubtreeHash(start, start + k).Clone());
         }
     }
 
-    /// <summary>MTH of leaves [start, end), from stored complete nodes.</summary>
+    /// <summary>MTH of leaves [start, end), from stored complete nodes (the stored array itself: callers copy before handing it out).</summary>
     private byte[] SubtreeHash(ulong start, ulong end)
     {
         var width = end - start;
