@@ -1,0 +1,221 @@
+using System.Buffers.Binary;
+using Microsoft.Win32.SafeHandles;
+
+namespace Veil.Security.Ledger;
+
+/// <summary>
+/// The ledger as one append-only file: an 8-byte magic, then per record a little-endian u32 length, the canonical entry
+/// bytes and their 32-byte leaf hash. Every byte is meaningful, so flipping any one of them is detectable.
+/// Appends are written and fsynced before they return; a failed append is cut off again.
+/// </summary>
+public sealed class FileLedgerStore : ILedgerStore
+{
+    /// <summary>The file's first bytes.</summary>
+    public static ReadOnlySpan<byte> Magic => "VEILLDG1"u8;
+
+    /// <summary>Largest entry accepted (a read exposing millions of subjects still fits).</summary>
+    public const int MaxEntryBytes = 256 * 1024 * 1024;
+
+    private readonly FileStream _file;
+    private readonly List<long> _offsets = [];
+    private readonly object _gate = new();
+    private long _end;
+
+    private FileLedgerStore(FileStream file) => _file = file;
+
+    /// <summary>Path of the file.</summary>
+    public string Path => _file.Name;
+
+    /// <inheritdoc />
+    public long Count
+    {
+        get
+        {
+            lock (_gate) return _offsets.Count;
+        }
+    }
+
+    /// <summary>
+    /// Opens (creating when absent) the ledger file for appending; only one writer at a time. Returns the stored leaf hashes
+    /// in order so the caller can rebuild the tree. A torn last record (a crash mid-append, never acknowledged) is cut off;
+    /// any other damage throws <see cref="LedgerCorruptException"/>.
+    /// </summary>
+    public static FileLedgerStore Open(string path, out List<byte[]> leafHashes)
+    {
+        var created = !File.Exists(path);
+        var file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0);
+        var store = new FileLedgerStore(file);
+        try
+        {
+            if (created || file.Length == 0)
+            {
+                file.Write(Magic);
+                file.Flush(flushToDisk: true);
+                SyncDirectory(path);
+            }
+            leafHashes = [];
+            long validEnd = Magic.Length;
+            foreach (var item in ScanFile(file.SafeFileHandle, file.Length))
+            {
+                if (item.Problem is not null)
+                {
+                    if (item.Problem.StartsWith(TornPrefix, StringComparison.Ordinal)) break;
+                    throw new LedgerCorruptException($"The access ledger {path} is damaged at entry {item.Index}: {item.Problem} Run `veil ledger verify`.");
+                }
+                store._offsets.Add(item.Offset);
+                leafHashes.Add(item.Record!.Value.LeafHash);
+                validEnd = item.Offset + 4 + item.Record.Value.Entry.Length + MerkleHash.Size;
+            }
+            if (validEnd < file.Length)
+            {
+                file.SetLength(validEnd);
+                file.Flush(flushToDisk: true);
+            }
+            store._end = validEnd;
+            file.Position = validEnd;
+            return store;
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A raw scan of the file at <paramref name="path"/>, which a server may be appending to.</summary>
+    public static IEnumerable<LedgerScanItem> ScanPath(string path)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
+        foreach (var item in ScanFile(file.SafeFileHandle, file.Length)) yield return item;
+    }
+
+    /// <inheritdoc />
+    public void Append(IReadOnlyList<StoredLedgerRecord> records)
+    {
+        lock (_gate)
+        {
+            var size = 0;
+            foreach (var r in records) size += 4 + r.Entry.Length + MerkleHash.Size;
+            var buffer = new byte[size];
+            var position = 0;
+            var offsets = new long[records.Count];
+            for (var i = 0; i < records.Count; i++)
+            {
+                var r = records[i];
+                if (r.Index != _offsets.Count + i) throw new ArgumentException($"Record {r.Index} appended at position {_offsets.Count + i}.", nameof(records));
+                if (r.Entry.Length > MaxEntryBytes) throw new ArgumentException($"Entry {r.Index} is {r.Entry.Length} bytes; at most {MaxEntryBytes}.", nameof(records));
+                offsets[i] = _end + position;
+                BinaryPrimitives.WriteUInt32LittleEndian(buffer.AsSpan(position), (uint)r.Entry.Length);
+                r.Entry.CopyTo(buffer.AsSpan(position + 4));
+                r.LeafHash.CopyTo(buffer.AsSpan(position + 4 + r.Entry.Length));
+                position += 4 + r.Entry.Length + MerkleHash.Size;
+            }
+            try
+            {
+                _file.Position = _end;
+                _file.Write(buffer);
+                // fsync before the read proceeds: an acknowledged read must stay on the ledger across a crash.
+                _file.Flush(flushToDisk: true);
+            }
+            catch
+            {
+                // All or nothing: cut the partial write off so no entry of a failed read survives (or a torn record).
+                _file.SetLength(_end);
+                _file.Flush(flushToDisk: true);
+                throw;
+            }
+            _end += size;
+            _offsets.AddRange(offsets);
+        }
+    }
+
+    /// <inheritdoc />
+    public StoredLedgerRecord Read(long index)
+    {
+        long offset;
+        lock (_gate) offset = _offsets[checked((int)index)];
+        return ReadAt(_file.SafeFileHandle, index, offset);
+    }
+
+    /// <summary>Reads the record at a known <paramref name="offset"/> of an open file.</summary>
+    internal static StoredLedgerRecord ReadAt(SafeFileHandle handle, long index, long offset)
+    {
+        Span<byte> lengthBytes = stackalloc byte[4];
+        RandomAccess.Read(handle, lengthBytes, offset);
+        var length = checked((int)BinaryPrimitives.ReadUInt32LittleEndian(lengthBytes));
+        var buffer = new byte[length + MerkleHash.Size];
+        var read = RandomAccess.Read(handle, buffer, offset + 4);
+        if (read != buffer.Length) throw new LedgerCorruptException($"Entry {index} is cut short.");
+        return new StoredLedgerRecord(index, buffer[..length], buffer[length..]);
+    }
+
+    /// <inheritdoc />
+    public IEnumerable<LedgerScanItem> Scan()
+    {
+        long end;
+        lock (_gate) end = _end;
+        return ScanFile(_file.SafeFileHandle, end);
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _file.Dispose();
+
+    private const string TornPrefix = "incomplete record at the end of the file";
+
+    private static IEnumerable<LedgerScanItem> ScanFile(SafeFileHandle handle, long length)
+    {
+        var magic = new byte[Magic.Length];
+        if (length < Magic.Length || RandomAccess.Read(handle, magic, 0) != Magic.Length || !Magic.SequenceEqual(magic))
+        {
+            yield return new LedgerScanItem(0, null, "the file header is not \"VEILLDG1\" (damaged or not a Veil ledger).", 0);
+            yield break;
+        }
+        const int chunk = 1 << 20;
+        var buffer = new byte[chunk];
+        long offset = Magic.Length;
+        long index = 0;
+        var header = new byte[4];
+        while (offset < length)
+        {
+            if (length - offset < 4)
+            {
+                yield return new LedgerScanItem(index, null, $"{TornPrefix} (a partial length field at byte {offset}).", offset);
+                yield break;
+            }
+            RandomAccess.Read(handle, header, offset);
+            var entryLength = BinaryPrimitives.ReadUInt32LittleEndian(header);
+            if (entryLength == 0 || entryLength > MaxEntryBytes)
+            {
+                yield return new LedgerScanItem(index, null, $"its length field says {entryLength} bytes, which no entry has.", offset);
+                yield break;
+            }
+            var total = 4L + entryLength + MerkleHash.Size;
+            if (offset + total > length)
+            {
+                yield return new LedgerScanItem(index, null, $"{TornPrefix} (the record needs {total} bytes, {length - offset} remain).", offset);
+                yield break;
+            }
+            var record = total - 4 <= chunk ? buffer.AsSpan(0, (int)(total - 4)).ToArray() : new byte[total - 4];
+            RandomAccess.Read(handle, record, offset + 4);
+            yield return new LedgerScanItem(index, new StoredLedgerRecord(index, record[..(int)entryLength], record[(int)entryLength..]), null, offset);
+            offset += total;
+            index++;
+        }
+    }
+
+    private static void SyncDirectory(string path)
+    {
+        // The new file's directory entry must be durable too, or a crash can lose the whole ledger.
+        var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
+        if (directory is null || OperatingSystem.IsWindows()) return;
+        try
+        {
+            using var handle = File.OpenHandle(directory, FileMode.Open, FileAccess.Read);
+            RandomAccess.FlushToDisk(handle);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Best effort on file systems that refuse to open directories.
+        }
+    }
+}
