@@ -154,6 +154,14 @@ public sealed class AccessLedger : IAsyncDisposable, IDisposable
         return LedgerEntryCodec.Decode(stored.Entry);
     }
 
+    /// <summary>The incident report for <paramref name="query"/> over every entry recorded so far.</summary>
+    public async Task<IncidentReport> ReportAsync(IncidentQuery query)
+    {
+        if (_index is null) throw new InvalidOperationException("This ledger has no index.");
+        await _index.FlushAsync();
+        return IncidentReporter.Build(query, _index, (i, _) => _store.Read(i), Size, _time.GetUtcNow());
+    }
+
     /// <summary>Signs a checkpoint of the current size, stores it and pushes it to every publisher (failures are logged).</summary>
     public async Task<SignedCheckpoint> CheckpointAsync(CancellationToken cancellationToken = default)
     {
@@ -233,7 +241,12 @@ public sealed class AccessLedger : IAsyncDisposable, IDisposable
                 foreach (var r in records) _tree.AppendLeafHash(r.LeafHash);
             }
             for (var i = 0; i < batch.Count; i++) batch[i].Completion.TrySetResult(entries[i]);
-            _index?.Enqueue([.. entries]);
+            if (_index is not null)
+            {
+                var indexed = new IndexedEntry[entries.Count];
+                for (var i = 0; i < entries.Count; i++) indexed[i] = new IndexedEntry(entries[i], _store.Locate(entries[i].Index), 4 + records[i].Entry.Length + MerkleHash.Size);
+                _index.Enqueue(indexed);
+            }
         }
     }
 

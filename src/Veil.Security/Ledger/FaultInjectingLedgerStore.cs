@@ -27,6 +27,9 @@ public sealed class FaultInjectingLedgerStore(ILedgerStore inner) : ILedgerStore
     }
 
     /// <inheritdoc />
+    public long Locate(long index) => inner.Locate(index);
+
+    /// <inheritdoc />
     public StoredLedgerRecord Read(long index) => inner.Read(index);
 
     /// <inheritdoc />

@@ -82,11 +82,23 @@ public sealed class FileLedgerStore : ILedgerStore
         }
     }
 
-    /// <summary>A raw scan of the file at <paramref name="path"/>, which a server may be appending to.</summary>
-    public static IEnumerable<LedgerScanItem> ScanPath(string path)
+    /// <summary>
+    /// A raw scan of the file at <paramref name="path"/>, which a server may be appending to; from the start, or from
+    /// record <paramref name="startIndex"/> at byte <paramref name="startOffset"/>.
+    /// </summary>
+    public static IEnumerable<LedgerScanItem> ScanPath(string path, long startOffset = 0, long startIndex = 0)
     {
-        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
-        foreach (var item in ScanFile(file.SafeFileHandle, file.Length)) yield return item;
+        using var file = OpenForReading(path);
+        foreach (var item in ScanFile(file.SafeFileHandle, file.Length, startOffset, startIndex)) yield return item;
+    }
+
+    /// <summary>Opens the ledger file read-only beside a server that may be appending to it.</summary>
+    public static FileStream OpenForReading(string path) => new(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
+
+    /// <summary>The byte offset of record <paramref name="index"/> (its locator, for the index).</summary>
+    public long Locate(long index)
+    {
+        lock (_gate) return _offsets[checked((int)index)];
     }
 
     /// <inheritdoc />
@@ -137,8 +149,8 @@ public sealed class FileLedgerStore : ILedgerStore
         return ReadAt(_file.SafeFileHandle, index, offset);
     }
 
-    /// <summary>Reads the record at a known <paramref name="offset"/> of an open file.</summary>
-    internal static StoredLedgerRecord ReadAt(SafeFileHandle handle, long index, long offset)
+    /// <summary>Reads the record at a known <paramref name="offset"/> of an open file (as stored, not verified).</summary>
+    public static StoredLedgerRecord ReadAt(SafeFileHandle handle, long index, long offset)
     {
         Span<byte> lengthBytes = stackalloc byte[4];
         RandomAccess.Read(handle, lengthBytes, offset);
@@ -162,7 +174,7 @@ public sealed class FileLedgerStore : ILedgerStore
 
     private const string TornPrefix = "incomplete record at the end of the file";
 
-    private static IEnumerable<LedgerScanItem> ScanFile(SafeFileHandle handle, long length)
+    private static IEnumerable<LedgerScanItem> ScanFile(SafeFileHandle handle, long length, long startOffset = 0, long startIndex = 0)
     {
         var magic = new byte[Magic.Length];
         if (length < Magic.Length || RandomAccess.Read(handle, magic, 0) != Magic.Length || !Magic.SequenceEqual(magic))
@@ -170,10 +182,8 @@ public sealed class FileLedgerStore : ILedgerStore
             yield return new LedgerScanItem(0, null, "the file header is not \"VEILLDG1\" (damaged or not a Veil ledger).", 0);
             yield break;
         }
-        const int chunk = 1 << 20;
-        var buffer = new byte[chunk];
-        long offset = Magic.Length;
-        long index = 0;
+        var offset = Math.Max(startOffset, Magic.Length);
+        var index = startIndex;
         var header = new byte[4];
         while (offset < length)
         {
@@ -195,7 +205,7 @@ public sealed class FileLedgerStore : ILedgerStore
                 yield return new LedgerScanItem(index, null, $"{TornPrefix} (the record needs {total} bytes, {length - offset} remain).", offset);
                 yield break;
             }
-            var record = total - 4 <= chunk ? buffer.AsSpan(0, (int)(total - 4)).ToArray() : new byte[total - 4];
+            var record = new byte[total - 4];
             RandomAccess.Read(handle, record, offset + 4);
             yield return new LedgerScanItem(index, new StoredLedgerRecord(index, record[..(int)entryLength], record[(int)entryLength..]), null, offset);
             offset += total;

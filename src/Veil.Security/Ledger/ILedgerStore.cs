@@ -12,6 +12,9 @@ public interface ILedgerStore : IDisposable
     /// <summary>Appends <paramref name="records"/> (indexes <see cref="Count"/>, <see cref="Count"/>+1, …) durably, or throws and stores none.</summary>
     void Append(IReadOnlyList<StoredLedgerRecord> records);
 
+    /// <summary>Where record <paramref name="index"/> lives in storage (a byte offset for files), kept by the index.</summary>
+    long Locate(long index);
+
     /// <summary>The record at <paramref name="index"/>, as stored (not verified).</summary>
     StoredLedgerRecord Read(long index);
 

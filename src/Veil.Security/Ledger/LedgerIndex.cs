@@ -13,7 +13,7 @@ public sealed class LedgerIndex : IDisposable
 {
     private readonly SqliteConnection _connection;
     private readonly Lock _gate = new();
-    private readonly Channel<LedgerEntry[]> _queue = Channel.CreateUnbounded<LedgerEntry[]>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<IndexedEntry[]> _queue = Channel.CreateUnbounded<IndexedEntry[]>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _writer;
 
     private LedgerIndex(SqliteConnection connection)
@@ -33,7 +33,7 @@ public sealed class LedgerIndex : IDisposable
             command.CommandText = """
                 PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;
                 CREATE TABLE IF NOT EXISTS access (
-                    idx INTEGER PRIMARY KEY, time INTEGER NOT NULL, principal TEXT NOT NULL, credential TEXT NOT NULL,
+                    idx INTEGER PRIMARY KEY, locator INTEGER NOT NULL, size INTEGER NOT NULL, time INTEGER NOT NULL, principal TEXT NOT NULL, credential TEXT NOT NULL,
                     ip TEXT NOT NULL, project INTEGER, action TEXT NOT NULL, rows INTEGER NOT NULL, subjects INTEGER NOT NULL);
                 CREATE INDEX IF NOT EXISTS access_credential ON access(credential, time);
                 CREATE INDEX IF NOT EXISTS access_principal ON access(principal, time);
@@ -59,26 +59,58 @@ public sealed class LedgerIndex : IDisposable
     }
 
     /// <summary>Indexes every entry of <paramref name="store"/> not yet indexed (after a crash, or a deleted index).</summary>
-    public void CatchUp(ILedgerStore store, Action<long, long>? progress = null)
+    public void CatchUp(ILedgerStore store)
     {
         var from = IndexedCount;
         var total = store.Count;
-        var batch = new List<LedgerEntry>(4096);
+        var batch = new List<IndexedEntry>(4096);
         for (var i = from; i < total; i++)
         {
-            batch.Add(LedgerEntryCodec.Decode(store.Read(i).Entry));
+            var record = store.Read(i);
+            batch.Add(new IndexedEntry(LedgerEntryCodec.Decode(record.Entry), store.Locate(i), 4 + record.Entry.Length + MerkleHash.Size));
             if (batch.Count == batch.Capacity)
             {
                 Add(batch);
                 batch.Clear();
-                progress?.Invoke(i + 1, total);
+            }
+        }
+        Add(batch);
+    }
+
+    /// <summary>
+    /// Indexes the entries of the ledger file at <paramref name="logPath"/> not yet indexed, reading only the file's tail
+    /// (for commands on a data directory a server may be running on). Stops quietly at a torn or damaged record.
+    /// </summary>
+    public void CatchUpFromFile(string logPath)
+    {
+        long startIndex = 0, startOffset = 0;
+        lock (_gate)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = "SELECT idx, locator + size FROM access ORDER BY idx DESC LIMIT 1";
+            using var reader = command.ExecuteReader();
+            if (reader.Read())
+            {
+                startIndex = reader.GetInt64(0) + 1;
+                startOffset = reader.GetInt64(1);
+            }
+        }
+        var batch = new List<IndexedEntry>(4096);
+        foreach (var item in FileLedgerStore.ScanPath(logPath, startOffset, startIndex))
+        {
+            if (item.Record is not { } record) break;
+            batch.Add(new IndexedEntry(LedgerEntryCodec.Decode(record.Entry), item.Offset, 4 + record.Entry.Length + MerkleHash.Size));
+            if (batch.Count == batch.Capacity)
+            {
+                Add(batch);
+                batch.Clear();
             }
         }
         Add(batch);
     }
 
     /// <summary>Queues entries for indexing in the background.</summary>
-    public void Enqueue(LedgerEntry[] entries) => _queue.Writer.TryWrite(entries);
+    public void Enqueue(IndexedEntry[] entries) => _queue.Writer.TryWrite(entries);
 
     /// <summary>Waits until every queued entry is indexed (tests, reports right after a write).</summary>
     public async Task FlushAsync()
@@ -92,7 +124,7 @@ public sealed class LedgerIndex : IDisposable
     private readonly System.Collections.Concurrent.ConcurrentQueue<TaskCompletionSource> _flushes = new();
 
     /// <summary>Indexes <paramref name="entries"/> now, in one transaction; already indexed ones are skipped.</summary>
-    public void Add(IReadOnlyList<LedgerEntry> entries)
+    public void Add(IReadOnlyList<IndexedEntry> entries)
     {
         if (entries.Count == 0) return;
         lock (_gate)
@@ -100,8 +132,10 @@ public sealed class LedgerIndex : IDisposable
             using var transaction = _connection.BeginTransaction();
             using var command = _connection.CreateCommand();
             command.Transaction = transaction;
-            command.CommandText = "INSERT OR IGNORE INTO access (idx, time, principal, credential, ip, project, action, rows, subjects) VALUES ($i, $t, $p, $c, $ip, $pr, $a, $r, $s)";
+            command.CommandText = "INSERT OR IGNORE INTO access (idx, locator, size, time, principal, credential, ip, project, action, rows, subjects) VALUES ($i, $l, $z, $t, $p, $c, $ip, $pr, $a, $r, $s)";
             var i = command.Parameters.Add("$i", SqliteType.Integer);
+            var l = command.Parameters.Add("$l", SqliteType.Integer);
+            var z = command.Parameters.Add("$z", SqliteType.Integer);
             var t = command.Parameters.Add("$t", SqliteType.Integer);
             var p = command.Parameters.Add("$p", SqliteType.Text);
             var c = command.Parameters.Add("$c", SqliteType.Text);
@@ -111,9 +145,11 @@ public sealed class LedgerIndex : IDisposable
             var r = command.Parameters.Add("$r", SqliteType.Integer);
             var s = command.Parameters.Add("$s", SqliteType.Integer);
             command.Prepare();
-            foreach (var e in entries)
+            foreach (var (e, locator, size) in entries)
             {
                 i.Value = e.Index;
+                l.Value = locator;
+                z.Value = size;
                 t.Value = e.Time.ToUnixTimeMilliseconds();
                 p.Value = e.Record.Principal;
                 c.Value = e.Record.Credential;
@@ -128,8 +164,8 @@ public sealed class LedgerIndex : IDisposable
         }
     }
 
-    /// <summary>The indexes of the entries <paramref name="query"/> selects, ascending.</summary>
-    public List<long> Find(IncidentQuery query)
+    /// <summary>The entries <paramref name="query"/> selects, ascending: index and storage locator.</summary>
+    public List<(long Index, long Locator)> Find(IncidentQuery query)
     {
         query.Validate();
         lock (_gate)
@@ -168,10 +204,10 @@ public sealed class LedgerIndex : IDisposable
                 where.Add("time < $to");
                 command.Parameters.AddWithValue("$to", to.ToUnixTimeMilliseconds());
             }
-            command.CommandText = $"SELECT idx FROM access WHERE {string.Join(" AND ", where)} ORDER BY idx";
-            var result = new List<long>();
+            command.CommandText = $"SELECT idx, locator FROM access WHERE {string.Join(" AND ", where)} ORDER BY idx";
+            var result = new List<(long, long)>();
             using var reader = command.ExecuteReader();
-            while (reader.Read()) result.Add(reader.GetInt64(0));
+            while (reader.Read()) result.Add((reader.GetInt64(0), reader.GetInt64(1)));
             return result;
         }
     }
@@ -188,7 +224,7 @@ public sealed class LedgerIndex : IDisposable
 
     private async Task WriteLoopAsync()
     {
-        var batch = new List<LedgerEntry>();
+        var batch = new List<IndexedEntry>();
         while (await _queue.Reader.WaitToReadAsync())
         {
             batch.Clear();
