@@ -86,6 +86,23 @@ public sealed class CheckpointSigner : IDisposable
         }
     }
 
+    /// <summary>Re-wraps the stored signing key under a new master key (for master key rotation); the key itself is unchanged.</summary>
+    public static void Rewrap(string path, MasterKey oldKey, MasterKey newKey)
+    {
+        if (!File.Exists(path)) return;
+        var seed = oldKey.Unwrap(Convert.FromBase64String(File.ReadAllText(path).Trim()), WrapContext);
+        try
+        {
+            var temp = path + ".tmp";
+            File.WriteAllText(temp, Convert.ToBase64String(newKey.Wrap(seed, WrapContext)) + "\n");
+            File.Move(temp, path, overwrite: true);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(seed);
+        }
+    }
+
     /// <summary>Signs <paramref name="checkpoint"/> (whose origin must be this key's name) as a signed note.</summary>
     public SignedCheckpoint Sign(Checkpoint checkpoint)
     {

@@ -17,11 +17,16 @@ public sealed class FileLedgerStore : ILedgerStore
     public const int MaxEntryBytes = 256 * 1024 * 1024;
 
     private readonly FileStream _file;
+    private readonly FileStream _writerLock;
     private readonly List<long> _offsets = [];
     private readonly object _gate = new();
     private long _end;
 
-    private FileLedgerStore(FileStream file) => _file = file;
+    private FileLedgerStore(FileStream file, FileStream writerLock)
+    {
+        _file = file;
+        _writerLock = writerLock;
+    }
 
     /// <summary>Path of the file.</summary>
     public string Path => _file.Name;
@@ -42,9 +47,28 @@ public sealed class FileLedgerStore : ILedgerStore
     /// </summary>
     public static FileLedgerStore Open(string path, out List<byte[]> leafHashes)
     {
+        FileStream writerLock;
+        try
+        {
+            // A separate lock file keeps out a second writer while readers (verify, reports) still open the log itself.
+            writerLock = new FileStream(path + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e)
+        {
+            throw new LedgerInUseException($"The access ledger {path} is held by another process (a running Veil server?).", e);
+        }
         var created = !File.Exists(path);
-        var file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0);
-        var store = new FileLedgerStore(file);
+        FileStream file;
+        try
+        {
+            file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite, bufferSize: 0);
+        }
+        catch
+        {
+            writerLock.Dispose();
+            throw;
+        }
+        var store = new FileLedgerStore(file, writerLock);
         try
         {
             if (created || file.Length == 0)
@@ -77,7 +101,7 @@ public sealed class FileLedgerStore : ILedgerStore
         }
         catch
         {
-            file.Dispose();
+            store.Dispose();
             throw;
         }
     }
@@ -170,7 +194,11 @@ public sealed class FileLedgerStore : ILedgerStore
     }
 
     /// <inheritdoc />
-    public void Dispose() => _file.Dispose();
+    public void Dispose()
+    {
+        _file.Dispose();
+        _writerLock.Dispose();
+    }
 
     private const string TornPrefix = "incomplete record at the end of the file";
 

@@ -16,6 +16,8 @@ public static class VeilCli
             KeysCommands.Create(),
             InventoryCommand.Create(),
             PrivacyCommands.Create(),
+            LedgerCommands.Create(),
+            IncidentCommands.Create(),
         };
         try
         {
