@@ -212,7 +212,10 @@ public sealed class FileLedgerStore : ILedgerStore
         }
         var offset = Math.Max(startOffset, Magic.Length);
         var index = startIndex;
-        var header = new byte[4];
+        // Read sequentially through a 1 MiB window: one system call per megabyte, not two per record.
+        var window = new byte[1 << 20];
+        long windowStart = offset;
+        var windowLength = 0;
         while (offset < length)
         {
             if (length - offset < 4)
@@ -220,8 +223,12 @@ public sealed class FileLedgerStore : ILedgerStore
                 yield return new LedgerScanItem(index, null, $"{TornPrefix} (a partial length field at byte {offset}).", offset);
                 yield break;
             }
-            RandomAccess.Read(handle, header, offset);
-            var entryLength = BinaryPrimitives.ReadUInt32LittleEndian(header);
+            if (!Ensure(handle, ref window, ref windowStart, ref windowLength, offset, 4, length))
+            {
+                yield return new LedgerScanItem(index, null, $"{TornPrefix} (the file shrank while being read).", offset);
+                yield break;
+            }
+            var entryLength = BinaryPrimitives.ReadUInt32LittleEndian(window.AsSpan((int)(offset - windowStart), 4));
             if (entryLength == 0 || entryLength > MaxEntryBytes)
             {
                 yield return new LedgerScanItem(index, null, $"its length field says {entryLength} bytes, which no entry has.", offset);
@@ -233,12 +240,38 @@ public sealed class FileLedgerStore : ILedgerStore
                 yield return new LedgerScanItem(index, null, $"{TornPrefix} (the record needs {total} bytes, {length - offset} remain).", offset);
                 yield break;
             }
-            var record = new byte[total - 4];
-            RandomAccess.Read(handle, record, offset + 4);
-            yield return new LedgerScanItem(index, new StoredLedgerRecord(index, record[..(int)entryLength], record[(int)entryLength..]), null, offset);
+            if (!Ensure(handle, ref window, ref windowStart, ref windowLength, offset, (int)total, length))
+            {
+                yield return new LedgerScanItem(index, null, $"{TornPrefix} (the file shrank while being read).", offset);
+                yield break;
+            }
+            var at = (int)(offset - windowStart) + 4;
+            var entry = window.AsSpan(at, (int)entryLength).ToArray();
+            var hash = window.AsSpan(at + (int)entryLength, MerkleHash.Size).ToArray();
+            yield return new LedgerScanItem(index, new StoredLedgerRecord(index, entry, hash), null, offset);
             offset += total;
             index++;
         }
+    }
+
+    // Makes bytes [offset, offset + count) available in the window, sliding and refilling it (and growing it for huge records).
+    private static bool Ensure(SafeFileHandle handle, ref byte[] window, ref long windowStart, ref int windowLength, long offset, int count, long length)
+    {
+        if (offset >= windowStart && offset + count <= windowStart + windowLength) return true;
+        if (count > window.Length) window = new byte[count];
+        var keep = offset >= windowStart && offset < windowStart + windowLength ? (int)(windowStart + windowLength - offset) : 0;
+        if (keep > 0) Buffer.BlockCopy(window, (int)(offset - windowStart), window, 0, keep);
+        windowStart = offset;
+        windowLength = keep;
+        var want = (int)Math.Min(window.Length - keep, length - (offset + keep));
+        while (want > 0)
+        {
+            var read = RandomAccess.Read(handle, window.AsSpan(windowLength, want), windowStart + windowLength);
+            if (read == 0) break;
+            windowLength += read;
+            want -= read;
+        }
+        return windowLength >= count;
     }
 
     private static void SyncDirectory(string path)

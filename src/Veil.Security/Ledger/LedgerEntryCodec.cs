@@ -58,42 +58,111 @@ public static class LedgerEntryCodec
         return buffer.WrittenSpan.ToArray();
     }
 
-    /// <summary>Parses canonical bytes; throws <see cref="FormatException"/> when they are not a valid entry.</summary>
-    public static LedgerEntry Decode(ReadOnlySpan<byte> bytes)
+    /// <summary>
+    /// Parses canonical bytes; throws <see cref="FormatException"/> when they are not a valid entry. With
+    /// <paramref name="checkCommitment"/> false the subject commitment is not recomputed (callers that already checked the
+    /// leaf hash against the tree know the bytes are the ones written).
+    /// </summary>
+    public static LedgerEntry Decode(ReadOnlySpan<byte> bytes, bool checkCommitment = true)
     {
         try
         {
             var reader = new Utf8JsonReader(bytes);
-            using var doc = JsonDocument.ParseValue(ref reader);
-            var e = doc.RootElement;
-            if (e.GetProperty("v").GetInt32() != 1) throw new FormatException("Unknown ledger entry version.");
-            var subjects = e.GetProperty("subjects");
-            var set = SubjectSet.Decode(subjects.GetProperty("delta").GetBytesFromBase64(), subjects.GetProperty("count").GetInt32());
-            if (!Convert.ToHexStringLower(set.Commitment()).Equals(subjects.GetProperty("sha256").GetString(), StringComparison.Ordinal))
+            Expect(ref reader, JsonTokenType.StartObject);
+            if (Number(ref reader, "v") != 1) throw new FormatException("Unknown ledger entry version.");
+            var index = Number(ref reader, "index");
+            var time = Number(ref reader, "time");
+            var principal = Text(ref reader, "principal");
+            var credential = Text(ref reader, "credential");
+            Name(ref reader, "scopes");
+            Expect(ref reader, JsonTokenType.StartArray);
+            var scopes = new List<string>();
+            while (Next(ref reader) == JsonTokenType.String) scopes.Add(reader.GetString()!);
+            var mfa = Text(ref reader, "mfa");
+            Name(ref reader, "stepUpAgeSeconds");
+            TimeSpan? stepUp = Next(ref reader) == JsonTokenType.Null ? null : TimeSpan.FromSeconds(reader.GetInt64());
+            var ip = IPAddress.Parse(Text(ref reader, "ip"));
+            var action = Text(ref reader, "action");
+            Name(ref reader, "project");
+            int? project = Next(ref reader) == JsonTokenType.Null ? null : reader.GetInt32();
+            var query = Text(ref reader, "query");
+            Name(ref reader, "fields");
+            Expect(ref reader, JsonTokenType.StartArray);
+            var fields = new List<LedgerField>();
+            while (Next(ref reader) == JsonTokenType.StartObject)
+            {
+                var name = Text(ref reader, "name");
+                var classification = ParseClass(Text(ref reader, "class"));
+                Expect(ref reader, JsonTokenType.EndObject);
+                fields.Add(new LedgerField(name, classification));
+            }
+            var rows = Number(ref reader, "rows");
+            Name(ref reader, "subjects");
+            Expect(ref reader, JsonTokenType.StartObject);
+            var count = checked((int)Number(ref reader, "count"));
+            var commitment = Text(ref reader, "sha256");
+            Name(ref reader, "delta");
+            Expect(ref reader, JsonTokenType.String);
+            var set = SubjectSet.Decode(reader.GetBytesFromBase64(), count);
+            Expect(ref reader, JsonTokenType.EndObject);
+            Expect(ref reader, JsonTokenType.EndObject);
+            if (reader.Read()) throw new FormatException("Trailing data after the entry.");
+            if (checkCommitment && !Convert.ToHexStringLower(set.Commitment()).Equals(commitment, StringComparison.Ordinal))
             {
                 throw new FormatException("The subject set does not match its commitment.");
             }
             var record = new AccessRecord
             {
-                Principal = e.GetProperty("principal").GetString()!,
-                Credential = e.GetProperty("credential").GetString()!,
-                Scopes = [.. e.GetProperty("scopes").EnumerateArray().Select(s => s.GetString()!)],
-                MfaLevel = e.GetProperty("mfa").GetString()!,
-                StepUpAge = e.GetProperty("stepUpAgeSeconds").ValueKind == JsonValueKind.Null ? null : TimeSpan.FromSeconds(e.GetProperty("stepUpAgeSeconds").GetInt64()),
-                ClientIp = IPAddress.Parse(e.GetProperty("ip").GetString()!),
-                Action = e.GetProperty("action").GetString()!,
-                Project = e.GetProperty("project").ValueKind == JsonValueKind.Null ? null : e.GetProperty("project").GetInt32(),
-                Query = e.GetProperty("query").GetString()!,
-                Fields = [.. e.GetProperty("fields").EnumerateArray().Select(f => new LedgerField(f.GetProperty("name").GetString()!, ParseClass(f.GetProperty("class").GetString())))],
-                Rows = e.GetProperty("rows").GetInt64(),
+                Principal = principal,
+                Credential = credential,
+                Scopes = scopes,
+                MfaLevel = mfa,
+                StepUpAge = stepUp,
+                ClientIp = ip,
+                Action = action,
+                Project = project,
+                Query = query,
+                Fields = fields,
+                Rows = rows,
                 Subjects = set,
             };
-            return new LedgerEntry(e.GetProperty("index").GetInt64(), DateTimeOffset.FromUnixTimeMilliseconds(e.GetProperty("time").GetInt64()), record);
+            return new LedgerEntry(index, DateTimeOffset.FromUnixTimeMilliseconds(time), record);
         }
-        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or ArgumentException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or ArgumentException or OverflowException)
         {
             throw new FormatException("Not a valid ledger entry: " + ex.Message, ex);
         }
+    }
+
+    private static JsonTokenType Next(ref Utf8JsonReader reader)
+    {
+        if (!reader.Read()) throw new FormatException("The entry ends early.");
+        return reader.TokenType;
+    }
+
+    private static void Expect(ref Utf8JsonReader reader, JsonTokenType type)
+    {
+        if (Next(ref reader) != type) throw new FormatException($"Expected {type}, found {reader.TokenType}.");
+    }
+
+    private static void Name(ref Utf8JsonReader reader, string name)
+    {
+        Expect(ref reader, JsonTokenType.PropertyName);
+        if (!reader.ValueTextEquals(name)) throw new FormatException($"Expected \"{name}\", found \"{reader.GetString()}\" (fields are in a fixed order).");
+    }
+
+    private static long Number(ref Utf8JsonReader reader, string name)
+    {
+        Name(ref reader, name);
+        Expect(ref reader, JsonTokenType.Number);
+        return reader.GetInt64();
+    }
+
+    private static string Text(ref Utf8JsonReader reader, string name)
+    {
+        Name(ref reader, name);
+        Expect(ref reader, JsonTokenType.String);
+        return reader.GetString()!;
     }
 
     /// <summary>The index a canonical entry declares, read from its fixed prefix without parsing the rest; -1 when absent.</summary>
