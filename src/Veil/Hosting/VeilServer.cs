@@ -9,6 +9,7 @@ using Veil.Ingest.Enrichment;
 using Veil.Ingest.Wal;
 using Veil.Ingestion;
 using Veil.Projects;
+using Veil.Security.Ledger;
 using Veil.Storage;
 using Veil.Storage.DuckDb;
 using Veil.Storage.Metadata;
@@ -143,7 +144,24 @@ public sealed class VeilServer : IAsyncDisposable
             throw;
         }
 
+        AccessLedger ledger;
+        try
+        {
+            var ledgerOptions = new AccessLedgerOptions { CheckpointInterval = options.LedgerCheckpointInterval };
+            if (options.LedgerCheckpointFile is { } checkpointFile) ledgerOptions.Publishers.Add(new FileCheckpointPublisher(checkpointFile));
+            if (options.LedgerCheckpointWebhook is { } webhook) ledgerOptions.Publishers.Add(new WebhookCheckpointPublisher(new HttpClient { Timeout = TimeSpan.FromSeconds(10) }, webhook));
+            ledger = AccessLedger.Open(options.DataDirectory, options.MasterKey, ledgerOptions);
+        }
+        catch (Exception e) when (e is LedgerInUseException or LedgerCorruptException)
+        {
+            await wal.DisposeAsync();
+            store.Dispose();
+            metadata.Dispose();
+            throw new StartupException(e.Message);
+        }
+
         builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(ledger);
         builder.Services.AddSingleton<IMetadataStore>(metadata);
         builder.Services.AddSingleton(projects);
         builder.Services.AddSingleton(piiHits);
@@ -191,6 +209,7 @@ public sealed class VeilServer : IAsyncDisposable
         MixpanelEndpoints.Map(app);
         NativeEndpoints.Map(app);
         ReadEndpoints.Map(app);
+        LedgerEndpoints.Map(app);
         app.MapGet("/healthz", () => Results.Text("ok"));
 
         try
@@ -200,6 +219,7 @@ public sealed class VeilServer : IAsyncDisposable
         catch (Exception e)
         {
             await wal.DisposeAsync();
+            await ledger.DisposeAsync();
             store.Dispose();
             metadata.Dispose();
             if (e is IOException { InnerException: Microsoft.AspNetCore.Connections.AddressInUseException })
@@ -233,6 +253,7 @@ public sealed class VeilServer : IAsyncDisposable
         await _app.StopAsync();
         var services = _app.Services;
         await services.GetRequiredService<WriteAheadLog>().DisposeAsync();
+        await services.GetRequiredService<AccessLedger>().DisposeAsync();
         services.GetRequiredService<IEventStore>().Dispose();
         services.GetRequiredService<IMetadataStore>().Dispose();
         (services.GetRequiredService<IGeoLocator>() as IDisposable)?.Dispose();

@@ -22,4 +22,10 @@ public sealed class VeilServerOptions
     public bool Quiet { get; init; }
     /// <summary>Directory of DB-IP/MaxMind-format .mmdb files (tools/geoip/install.sh prints it); null: no geo.</summary>
     public string? GeoIpDirectory { get; init; }
+    /// <summary>File every signed ledger checkpoint is also written to (keep it where this machine's operator cannot rewrite it).</summary>
+    public string? LedgerCheckpointFile { get; init; }
+    /// <summary>Webhook every signed ledger checkpoint is POSTed to (text/plain signed note).</summary>
+    public Uri? LedgerCheckpointWebhook { get; init; }
+    /// <summary>How often a ledger checkpoint is signed when reads happened since the last one.</summary>
+    public TimeSpan LedgerCheckpointInterval { get; init; } = TimeSpan.FromMinutes(5);
 }
