@@ -75,7 +75,7 @@ public sealed class AccessLedger : IAsyncDisposable, IDisposable
         try
         {
             index = LedgerIndex.Open(LedgerPaths.Index(dataDirectory));
-            index.CatchUp(store);
+            index.CatchUpFromFile(LedgerPaths.Log(dataDirectory));
             signer = CheckpointSigner.LoadOrCreate(LedgerPaths.SigningKey(dataDirectory), masterKey, options?.Origin);
             return new AccessLedger(store, hashes, signer, new CheckpointStore(LedgerPaths.Checkpoints(dataDirectory)), index, options, time, logger);
         }

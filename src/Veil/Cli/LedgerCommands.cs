@@ -56,11 +56,18 @@ internal static class LedgerCommands
                 }));
                 return report.Ok ? 0 : 1;
             }
-            AnsiConsole.Status().Start("Verifying the access ledger…", ctx =>
+            if (AnsiConsole.Profile.Capabilities.Interactive)
             {
-                report = LedgerVerifier.VerifyDirectory(dataDirectory, signer, exported,
-                    n => ctx.Status(string.Create(CultureInfo.InvariantCulture, $"Verifying the access ledger: {n:N0} entries checked…")));
-            });
+                AnsiConsole.Status().Start("Verifying the access ledger…", ctx =>
+                {
+                    report = LedgerVerifier.VerifyDirectory(dataDirectory, signer, exported,
+                        n => ctx.Status(string.Create(CultureInfo.InvariantCulture, $"Verifying the access ledger: {n:N0} entries checked…")));
+                });
+            }
+            else
+            {
+                report = LedgerVerifier.VerifyDirectory(dataDirectory, signer, exported);
+            }
             foreach (var note in report.Notes) AnsiConsole.MarkupLine($"[grey]{Markup.Escape(note)}[/]");
             if (report.Ok)
             {
