@@ -46,6 +46,8 @@ public static class LedgerVerifier
         var size = tree.Size;
         var root = tree.Root(size);
         int consistent = 0, checkedCount = 0;
+        var consistentSizes = new List<ulong>();
+        var rewritten = new List<(string Name, ulong Size)>();
         if (signer is null) notes.Add("Checkpoint signatures were not checked (no master key): only their consistency with the log.");
         foreach (var source in checkpoints)
         {
@@ -90,11 +92,18 @@ public static class LedgerVerifier
             if (MerkleProof.VerifyConsistency(claimed, size, proof, checkpoint.Root, root))
             {
                 consistent++;
+                consistentSizes.Add(claimed);
             }
             else
             {
-                problems.Add((long.MaxValue - 1, $"checkpoint {source.Name}: the first {claimed} entries no longer hash to its root; history before entry {claimed} was rewritten."));
+                rewritten.Add((source.Name, claimed));
             }
+        }
+        foreach (var (name, claimed) in rewritten)
+        {
+            // The newest checkpoint that still matches bounds the rewrite from below.
+            var from = consistentSizes.Where(c => c < claimed).DefaultIfEmpty(0UL).Max();
+            problems.Add((long.MaxValue - 1, $"checkpoint {name}: the first {claimed} entries no longer hash to its root; history was rewritten within entries {from}..{claimed - 1}."));
         }
         if (problems.Count == 0 && checkedCount == 0) notes.Add("No checkpoint yet: sign one with `veil ledger checkpoint` and keep a copy elsewhere.");
 
