@@ -227,6 +227,8 @@ public sealed class LedgerIndex : IDisposable
         var batch = new List<IndexedEntry>();
         while (await _queue.Reader.WaitToReadAsync())
         {
+            // Gather for a moment: one SQLite transaction per 50 ms instead of one per read (the index may lag; reports flush it).
+            if (_flushes.IsEmpty) await Task.Delay(50);
             batch.Clear();
             while (_queue.Reader.TryRead(out var entries)) batch.AddRange(entries);
             try
