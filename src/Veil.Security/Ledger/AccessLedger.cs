@@ -236,9 +236,22 @@ public sealed class AccessLedger : IAsyncDisposable, IDisposable
                 foreach (var p in batch) p.Completion.TrySetException(failure);
                 continue;
             }
-            lock (_treeLock)
+            try
             {
-                foreach (var r in records) _tree.AppendLeafHash(r.LeafHash);
+                lock (_treeLock)
+                {
+                    foreach (var r in records) _tree.AppendLeafHash(r.LeafHash);
+                }
+            }
+            catch (Exception e)
+            {
+                // The entries are durable but the tree is not: fail closed until a restart rebuilds it from the log.
+                _logger.LogCritical("Access ledger tree update failed; refusing reads until restart: {Error}", e.Message);
+                var failure = new LedgerAppendException("The access ledger is in an inconsistent state; restart Veil.", e);
+                _queue.Writer.TryComplete(failure);
+                foreach (var p in batch) p.Completion.TrySetException(failure);
+                while (_queue.Reader.TryRead(out var rest)) rest.Completion.TrySetException(failure);
+                return;
             }
             for (var i = 0; i < batch.Count; i++) batch[i].Completion.TrySetResult(entries[i]);
             if (_index is not null)
@@ -258,6 +271,18 @@ public sealed class AccessLedger : IAsyncDisposable, IDisposable
         _checkpointTimer?.Dispose();
         _queue.Writer.TryComplete();
         await _writer;
+        if (_signer is not null && (_latest is null || _latest.Checkpoint.Size != Size))
+        {
+            // Sign the final state on shutdown so the newest entries are covered by a checkpoint.
+            try
+            {
+                await CheckpointAsync();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                _logger.LogWarning("Could not sign the closing ledger checkpoint: {Error}", e.Message);
+            }
+        }
         _index?.Dispose();
         _store.Dispose();
         _signer?.Dispose();

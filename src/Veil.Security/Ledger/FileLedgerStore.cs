@@ -21,6 +21,7 @@ public sealed class FileLedgerStore : ILedgerStore
     private readonly List<long> _offsets = [];
     private readonly object _gate = new();
     private long _end;
+    private bool _faulted;
 
     private FileLedgerStore(FileStream file, FileStream writerLock)
     {
@@ -130,6 +131,7 @@ public sealed class FileLedgerStore : ILedgerStore
     {
         lock (_gate)
         {
+            if (_faulted) throw new IOException("The ledger file could not be restored after a failed append; reopen it (a restart) to recover.");
             var size = 0;
             foreach (var r in records) size += 4 + r.Entry.Length + MerkleHash.Size;
             var buffer = new byte[size];
@@ -156,8 +158,15 @@ public sealed class FileLedgerStore : ILedgerStore
             catch
             {
                 // All or nothing: cut the partial write off so no entry of a failed read survives (or a torn record).
-                _file.SetLength(_end);
-                _file.Flush(flushToDisk: true);
+                try
+                {
+                    _file.SetLength(_end);
+                    _file.Flush(flushToDisk: true);
+                }
+                catch (IOException)
+                {
+                    _faulted = true; // fail closed: refuse further appends rather than write after unknown bytes
+                }
                 throw;
             }
             _end += size;

@@ -1,3 +1,5 @@
+using Veil.Security.Guard;
+
 namespace Veil.Security.Ledger;
 
 /// <summary>
@@ -10,6 +12,20 @@ public static class LedgeredRead
     public static async Task<(T Answer, LedgerEntry Entry)> RunAsync<T>(AccessLedger ledger, Func<CancellationToken, Task<(T Answer, AccessRecord Record)>> compute, CancellationToken cancellationToken = default)
     {
         var (answer, record) = await compute(cancellationToken);
+        var entry = await ledger.AppendAsync(record, cancellationToken);
+        return (answer, entry);
+    }
+
+    /// <summary>
+    /// As <see cref="RunAsync{T}(AccessLedger, Func{CancellationToken, Task{ValueTuple{T, AccessRecord}}}, CancellationToken)"/>, with the
+    /// exfiltration guard deciding between computing and recording: a denied read throws <see cref="GuardDeniedException"/>
+    /// and is neither recorded nor returned (nothing left the system).
+    /// </summary>
+    public static async Task<(T Answer, LedgerEntry Entry)> RunAsync<T>(AccessLedger ledger, ExfiltrationGuard guard, Func<CancellationToken, Task<(T Answer, AccessRecord Record)>> compute, CancellationToken cancellationToken = default)
+    {
+        var (answer, record) = await compute(cancellationToken);
+        var decision = guard.Check(record.Principal, record.Credential, record.Subjects, record.Rows);
+        if (!decision.Allowed) throw new GuardDeniedException(decision.Reason!);
         var entry = await ledger.AppendAsync(record, cancellationToken);
         return (answer, entry);
     }

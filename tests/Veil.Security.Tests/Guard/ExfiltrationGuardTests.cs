@@ -89,4 +89,19 @@ public sealed class ExfiltrationGuardTests
         Assert.True(guard.Check("erin", "key-e", Persons(next + 400, 10), 10).Allowed); // one alert per hour
         Assert.Single(banner.Active);
     }
+
+    [Fact]
+    public async Task ADeniedReadIsNeitherReturnedNorRecorded()
+    {
+        using var dir = new TempDirectory();
+        var store = FileLedgerStore.Open(LedgerPaths.Log(dir.Path), out var hashes);
+        await using var ledger = new AccessLedger(store, hashes);
+        var (guard, banner, _) = Make();
+        var (answer, entry) = await LedgeredRead.RunAsync(ledger, guard, _ => Task.FromResult(("50 profiles", LedgerTestData.Read(0, credential: "key-x", subjects: 50))));
+        Assert.Equal("50 profiles", answer);
+        Assert.Equal(0, entry.Index);
+        await Assert.ThrowsAsync<GuardDeniedException>(() => LedgeredRead.RunAsync(ledger, guard, _ => Task.FromResult(("60 more", LedgerTestData.Read(20, credential: "key-x", subjects: 60)))));
+        Assert.Equal(1, ledger.Size);
+        Assert.Single(banner.Active);
+    }
 }
