@@ -1,3 +1,6 @@
 using BenchmarkDotNet.Running;
+using Veil.Benchmarks;
 
-BenchmarkSwitcher.FromAssembly(typeof(Veil.Benchmarks.PipelineBenchmarks).Assembly).Run(args);
+if (args.Length > 0 && args[0].StartsWith("ledger-", StringComparison.Ordinal)) return await LedgerHarness.RunAsync(args);
+BenchmarkSwitcher.FromAssembly(typeof(PipelineBenchmarks).Assembly).Run(args);
+return 0;

@@ -16,6 +16,11 @@ public partial class CliTests
     [InlineData("keys", "rotate-master")]
     [InlineData("inventory")]
     [InlineData("privacy", "fingerprint-risk")]
+    [InlineData("ledger", "verify")]
+    [InlineData("ledger", "checkpoint")]
+    [InlineData("ledger", "show")]
+    [InlineData("ledger", "public-key")]
+    [InlineData("incident", "report")]
     public async Task Every_command_has_help(params string[] command)
     {
         var config = Directory.CreateTempSubdirectory("veil-cli-").FullName;

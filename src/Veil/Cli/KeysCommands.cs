@@ -46,7 +46,11 @@ internal static class KeysCommands
             using var metadata = Storage.Sqlite.SqliteMetadataStore.Open(Hosting.VeilPaths.MetadataFile(dataDirectory));
             var projects = new Projects.ProjectDirectory(metadata, current);
             var count = projects.RotateMasterKey(next);
-            Console.WriteLine($"Re-wrapped the keys of {count} project(s) under the new master key (fingerprint {next.Fingerprint()}). " +
+            // The ledger's checkpoint signing key is wrapped by the master key too; its public key (and so every
+            // checkpoint already published) stays valid.
+            var signingKey = Security.Ledger.LedgerPaths.SigningKey(dataDirectory);
+            if (File.Exists(signingKey)) Security.Ledger.CheckpointSigner.Rewrap(signingKey, current, next);
+            Console.WriteLine($"Re-wrapped the keys of {count} project(s) and the ledger signing key under the new master key (fingerprint {next.Fingerprint()}). " +
                 "Start Veil with the new key; the old one no longer opens this data directory.");
             return 0;
         });

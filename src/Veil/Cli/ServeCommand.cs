@@ -49,6 +49,15 @@ internal sealed class ServerOptionSet
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("VEIL_GEOIP_DIR") is { Length: > 0 } dir ? dir : null,
     };
 
+    private readonly Option<string?> _ledgerCheckpointFile = new("--ledger-checkpoint-file")
+    {
+        Description = "Also write each signed access-ledger checkpoint to this file (outside the data directory, ideally on storage another team controls).",
+    };
+    private readonly Option<string?> _ledgerCheckpointWebhook = new("--ledger-checkpoint-webhook")
+    {
+        Description = "POST each signed access-ledger checkpoint (text/plain signed note) to this URL.",
+    };
+
     public ServerOptionSet(Command command, string defaultUrl = "https://127.0.0.1:8443")
     {
         _urls.DefaultValueFactory = _ => [defaultUrl];
@@ -60,6 +69,8 @@ internal sealed class ServerOptionSet
         command.Options.Add(_trustedProxy);
         command.Options.Add(_quiet);
         command.Options.Add(_geoip);
+        command.Options.Add(_ledgerCheckpointFile);
+        command.Options.Add(_ledgerCheckpointWebhook);
     }
 
     public VeilServerOptions Build(ParseResult parse, string dataDirectory, Core.Privacy.MasterKey masterKey)
@@ -84,6 +95,10 @@ internal sealed class ServerOptionSet
             TrustedProxies = proxies,
             Quiet = parse.GetValue(_quiet),
             GeoIpDirectory = parse.GetValue(_geoip),
+            LedgerCheckpointFile = parse.GetValue(_ledgerCheckpointFile) is { } file ? Path.GetFullPath(file) : null,
+            LedgerCheckpointWebhook = parse.GetValue(_ledgerCheckpointWebhook) is { } hook
+                ? Uri.TryCreate(hook, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http" ? uri : throw new StartupException($"--ledger-checkpoint-webhook {hook} is not an http(s) URL.")
+                : null,
         };
     }
 }

@@ -17,6 +17,8 @@ public static class VeilCli
             InventoryCommand.Create(),
             PrivacyCommands.Create(),
             QueryCommands.Create(),
+            LedgerCommands.Create(),
+            IncidentCommands.Create(),
         };
         try
         {

@@ -10,6 +10,7 @@ using Veil.Ingest.Enrichment;
 using Veil.Ingest.Wal;
 using Veil.Ingestion;
 using Veil.Projects;
+using Veil.Security.Ledger;
 using Veil.Storage;
 using Veil.Storage.DuckDb;
 using Veil.Storage.Metadata;
@@ -155,7 +156,35 @@ public sealed class VeilServer : IAsyncDisposable
             throw;
         }
 
+        AccessLedger ledger;
+        try
+        {
+            var ledgerOptions = new AccessLedgerOptions { CheckpointInterval = options.LedgerCheckpointInterval };
+            if (options.LedgerCheckpointFile is { } checkpointFile) ledgerOptions.Publishers.Add(new FileCheckpointPublisher(checkpointFile));
+            if (options.LedgerCheckpointWebhook is { } webhook) ledgerOptions.Publishers.Add(new WebhookCheckpointPublisher(new HttpClient { Timeout = TimeSpan.FromSeconds(10) }, webhook));
+            ledger = AccessLedger.Open(options.DataDirectory, options.MasterKey, ledgerOptions);
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            await wal.DisposeAsync();
+            store.Dispose();
+            accountStore.Dispose();
+            metadata.Dispose();
+            throw new StartupException(
+                "The ledger's checkpoint signing key does not open with this master key. Start with the key this data directory " +
+                "was last used with (after `veil keys rotate-master`, the new one).");
+        }
+        catch (Exception e) when (e is LedgerInUseException or LedgerCorruptException)
+        {
+            await wal.DisposeAsync();
+            store.Dispose();
+            accountStore.Dispose();
+            metadata.Dispose();
+            throw new StartupException(e.Message);
+        }
+
         builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(ledger);
         builder.Services.AddSingleton<IMetadataStore>(metadata);
         builder.Services.AddSingleton(projects);
         builder.Services.AddSingleton<IAccountStore>(accountStore);
@@ -220,6 +249,7 @@ public sealed class VeilServer : IAsyncDisposable
         catch (Exception e)
         {
             await wal.DisposeAsync();
+            await ledger.DisposeAsync();
             store.Dispose();
             accountStore.Dispose();
             metadata.Dispose();
@@ -240,6 +270,7 @@ public sealed class VeilServer : IAsyncDisposable
         ReadEndpoints.Map(app);
         ProfileEndpoints.Map(app);
         QueryEndpoints.Map(app);
+        LedgerEndpoints.Map(app);
         AuthEndpoints.Map(app);
         MemberEndpoints.Map(app);
         app.MapGet("/healthz", () => Results.Text("ok")).AllowVeilPublic("liveness probe");
@@ -277,6 +308,7 @@ public sealed class VeilServer : IAsyncDisposable
         await _app.StopAsync();
         var services = _app.Services;
         await services.GetRequiredService<WriteAheadLog>().DisposeAsync();
+        await services.GetRequiredService<AccessLedger>().DisposeAsync();
         services.GetRequiredService<IEventStore>().Dispose();
         services.GetRequiredService<IAccountStore>().Dispose();
         services.GetRequiredService<IMetadataStore>().Dispose();

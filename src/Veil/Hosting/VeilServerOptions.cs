@@ -38,4 +38,10 @@ public sealed class VeilServerOptions
     public TimeProvider Time { get; init; } = TimeProvider.System;
     /// <summary>The URL people reach Veil at (e.g. https://veil.example.com): the WebAuthn origin and relying party. Default: the first listen address, loopback named localhost.</summary>
     public string? PublicUrl { get; init; }
+    /// <summary>File every signed ledger checkpoint is also written to (keep it where this machine's operator cannot rewrite it).</summary>
+    public string? LedgerCheckpointFile { get; init; }
+    /// <summary>Webhook every signed ledger checkpoint is POSTed to (text/plain signed note).</summary>
+    public Uri? LedgerCheckpointWebhook { get; init; }
+    /// <summary>How often a ledger checkpoint is signed when reads happened since the last one.</summary>
+    public TimeSpan LedgerCheckpointInterval { get; init; } = TimeSpan.FromMinutes(5);
 }

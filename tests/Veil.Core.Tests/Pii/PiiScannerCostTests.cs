@@ -55,29 +55,4 @@ public class PiiScannerCostTests(ITestOutputHelper output)
         }
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
-
-    [Fact]
-    public void A_typical_browser_event_costs_about_a_microsecond_per_value()
-    {
-        var scanner = PiiScanner.Default;
-        for (var i = 0; i < 2000; i++)
-        {
-            foreach (var (name, value) in BrowserEvent) scanner.Scan(name, value);
-        }
-        const int events = 20_000;
-        var watch = Stopwatch.StartNew();
-        for (var i = 0; i < events; i++)
-        {
-            foreach (var (name, value) in BrowserEvent)
-            {
-                scanner.ScanName(name);
-                scanner.Scan(name, value);
-            }
-        }
-        watch.Stop();
-        var perValue = watch.Elapsed.TotalMicroseconds / (events * BrowserEvent.Length);
-        output.WriteLine($"{perValue:F3} µs per property (name + value scan), {watch.Elapsed.TotalMicroseconds / events:F2} µs per 15-property event");
-        // Loose bound: the suite runs beside other work on a 2-core machine; the printed figure is the real measurement.
-        Assert.True(perValue < 10, $"{perValue:F3} µs per value");
-    }
 }

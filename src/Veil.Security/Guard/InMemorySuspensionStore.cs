@@ -1,0 +1,21 @@
+using System.Collections.Concurrent;
+
+namespace Veil.Security.Guard;
+
+/// <summary>Suspensions in memory (lost on restart): the default until the accounts system persists them.</summary>
+public sealed class InMemorySuspensionStore : ISuspensionStore
+{
+    private readonly ConcurrentDictionary<(GuardSubject, string), string> _suspended = new();
+
+    /// <summary>Current suspensions with their reasons.</summary>
+    public IReadOnlyDictionary<(GuardSubject Subject, string Id), string> All => _suspended;
+
+    /// <inheritdoc />
+    public bool IsSuspended(GuardSubject subject, string id) => _suspended.ContainsKey((subject, id));
+
+    /// <inheritdoc />
+    public void Suspend(GuardSubject subject, string id, string reason) => _suspended[(subject, id)] = reason;
+
+    /// <inheritdoc />
+    public void Lift(GuardSubject subject, string id) => _suspended.TryRemove((subject, id), out _);
+}

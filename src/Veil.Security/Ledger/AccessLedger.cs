@@ -1,0 +1,300 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Veil.Core.Privacy;
+
+namespace Veil.Security.Ledger;
+
+/// <summary>
+/// The access ledger (promise 3): every read appends an entry, durably, before any byte is returned.
+/// Appends from concurrent requests are group-committed (one write and one fsync per batch) by a single writer,
+/// which also grows the in-memory Merkle tree. A failed append fails every read in its batch.
+/// </summary>
+/// <remarks>
+/// How a read endpoint uses it: <c>await ledger.AppendAsync(record)</c> after computing the answer and before writing it;
+/// on <see cref="LedgerAppendException"/> return an error and none of the answer.
+/// </remarks>
+public sealed class AccessLedger : IAsyncDisposable, IDisposable
+{
+    private readonly ILedgerStore _store;
+    private readonly MerkleTree _tree = new();
+    private readonly Lock _treeLock = new();
+    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task _writer;
+    private readonly CheckpointSigner? _signer;
+    private readonly CheckpointStore? _checkpoints;
+    private readonly LedgerIndex? _index;
+    private readonly AccessLedgerOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly ITimer? _checkpointTimer;
+    private readonly SemaphoreSlim _checkpointGate = new(1, 1);
+    private SignedCheckpoint? _latest;
+    private bool _disposed;
+
+    /// <summary>
+    /// A ledger over <paramref name="store"/> whose stored leaf hashes are <paramref name="storedLeafHashes"/> (in order).
+    /// Signer, checkpoint store and index are optional so tests can run the ledger alone.
+    /// </summary>
+    public AccessLedger(ILedgerStore store, IEnumerable<byte[]> storedLeafHashes, CheckpointSigner? signer = null, CheckpointStore? checkpoints = null,
+        LedgerIndex? index = null, AccessLedgerOptions? options = null, TimeProvider? time = null, ILogger? logger = null)
+    {
+        _store = store;
+        foreach (var hash in storedLeafHashes) _tree.AppendLeafHash(hash);
+        if ((long)_tree.Size != store.Count) throw new ArgumentException($"{_tree.Size} leaf hashes for {store.Count} stored entries.", nameof(storedLeafHashes));
+        _signer = signer;
+        _checkpoints = checkpoints;
+        _index = index;
+        _options = options ?? new AccessLedgerOptions();
+        _time = time ?? TimeProvider.System;
+        _logger = logger ?? NullLogger.Instance;
+        if (_signer is not null && _checkpoints is not null)
+        {
+            foreach (var (_, note) in _checkpoints.All())
+            {
+                if (_signer.Verify(note) is { } c) _latest = new SignedCheckpoint(c, note);
+            }
+        }
+        _writer = Task.Factory.StartNew(WriteLoopAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        if (_signer is not null && _options.CheckpointInterval > TimeSpan.Zero)
+        {
+            _checkpointTimer = _time.CreateTimer(_ => _ = CheckpointIfChangedAsync(), null, _options.CheckpointInterval, _options.CheckpointInterval);
+        }
+    }
+
+    /// <summary>
+    /// Opens the ledger of a data directory: ledger.log, its index, checkpoints and the signing key (wrapped by
+    /// <paramref name="masterKey"/>). Only one process may hold it.
+    /// </summary>
+    public static AccessLedger Open(string dataDirectory, MasterKey masterKey, AccessLedgerOptions? options = null, TimeProvider? time = null, ILogger? logger = null)
+    {
+        Directory.CreateDirectory(dataDirectory);
+        var store = FileLedgerStore.Open(LedgerPaths.Log(dataDirectory), out var hashes);
+        LedgerIndex? index = null;
+        CheckpointSigner? signer = null;
+        try
+        {
+            index = LedgerIndex.Open(LedgerPaths.Index(dataDirectory));
+            index.CatchUpFromFile(LedgerPaths.Log(dataDirectory));
+            signer = CheckpointSigner.LoadOrCreate(LedgerPaths.SigningKey(dataDirectory), masterKey, options?.Origin);
+            return new AccessLedger(store, hashes, signer, new CheckpointStore(LedgerPaths.Checkpoints(dataDirectory)), index, options, time, logger);
+        }
+        catch
+        {
+            signer?.Dispose();
+            index?.Dispose();
+            store.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Entries in the ledger (durable).</summary>
+    public long Size
+    {
+        get
+        {
+            lock (_treeLock) return (long)_tree.Size;
+        }
+    }
+
+    /// <summary>The checkpoint signer (for its public key), when checkpoints are on.</summary>
+    public CheckpointSigner? Signer => _signer;
+
+    /// <summary>The newest signed checkpoint, if any.</summary>
+    public SignedCheckpoint? LatestCheckpoint => Volatile.Read(ref _latest);
+
+    /// <summary>The search index, when one is attached.</summary>
+    public LedgerIndex? Index => _index;
+
+    /// <summary>The storage.</summary>
+    public ILedgerStore Store => _store;
+
+    /// <summary>
+    /// Records a read. Completes once the entry is durable; throws <see cref="LedgerAppendException"/> when it could not be
+    /// recorded, in which case the caller must return nothing of the read.
+    /// </summary>
+    public async Task<LedgerEntry> AppendAsync(AccessRecord record, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var pending = new Pending(record);
+        if (!_queue.Writer.TryWrite(pending)) throw new LedgerAppendException("The access ledger is closed.");
+        // Not cancellable once queued: the entry may already be on disk, and over-recording is the safe side.
+        return await pending.Completion.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>The root hash of the first <paramref name="size"/> entries.</summary>
+    public byte[] Root(long size)
+    {
+        lock (_treeLock) return _tree.Root(checked((ulong)size));
+    }
+
+    /// <summary>Inclusion proof of entry <paramref name="index"/> in the tree of <paramref name="size"/>.</summary>
+    public List<byte[]> InclusionProof(long index, long size)
+    {
+        lock (_treeLock) return _tree.InclusionProof(checked((ulong)index), checked((ulong)size));
+    }
+
+    /// <summary>Consistency proof from size <paramref name="from"/> to <paramref name="to"/>.</summary>
+    public List<byte[]> ConsistencyProof(long from, long to)
+    {
+        lock (_treeLock) return _tree.ConsistencyProof(checked((ulong)from), checked((ulong)to));
+    }
+
+    /// <summary>The leaf hash of entry <paramref name="index"/>.</summary>
+    public byte[] LeafHash(long index)
+    {
+        lock (_treeLock) return _tree.LeafHash(checked((ulong)index));
+    }
+
+    /// <summary>Reads and decodes entry <paramref name="index"/>, checking it against the tree.</summary>
+    public LedgerEntry ReadEntry(long index)
+    {
+        var stored = _store.Read(index);
+        if (!MerkleHash.Leaf(stored.Entry).AsSpan().SequenceEqual(LeafHash(index))) throw new LedgerCorruptException($"Entry {index} does not match the ledger's tree: run `veil ledger verify`.");
+        return LedgerEntryCodec.Decode(stored.Entry);
+    }
+
+    /// <summary>The incident report for <paramref name="query"/> over every entry recorded so far.</summary>
+    public async Task<IncidentReport> ReportAsync(IncidentQuery query)
+    {
+        if (_index is null) throw new InvalidOperationException("This ledger has no index.");
+        await _index.FlushAsync();
+        return IncidentReporter.Build(query, _index, (i, _) => _store.Read(i), Size, _time.GetUtcNow());
+    }
+
+    /// <summary>Signs a checkpoint of the current size, stores it and pushes it to every publisher (failures are logged).</summary>
+    public async Task<SignedCheckpoint> CheckpointAsync(CancellationToken cancellationToken = default)
+    {
+        if (_signer is null) throw new InvalidOperationException("This ledger has no signing key.");
+        await _checkpointGate.WaitAsync(cancellationToken);
+        try
+        {
+            Checkpoint checkpoint;
+            lock (_treeLock) checkpoint = new Checkpoint(_signer.Name, (long)_tree.Size, _tree.Root(_tree.Size));
+            var signed = _signer.Sign(checkpoint);
+            _checkpoints?.Save(signed);
+            Volatile.Write(ref _latest, signed);
+            foreach (var publisher in _options.Publishers)
+            {
+                try
+                {
+                    await publisher.PublishAsync(signed, cancellationToken);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    _logger.LogWarning("Could not publish ledger checkpoint {Size} via {Publisher}: {Error}", checkpoint.Size, publisher.GetType().Name, e.Message);
+                }
+            }
+            return signed;
+        }
+        finally
+        {
+            _checkpointGate.Release();
+        }
+    }
+
+    private async Task CheckpointIfChangedAsync()
+    {
+        try
+        {
+            if (_latest is null || _latest.Checkpoint.Size != Size) await CheckpointAsync();
+        }
+        catch (Exception e)
+        {
+            _logger.LogError("Periodic ledger checkpoint failed: {Error}", e.Message);
+        }
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var batch = new List<Pending>(_options.MaxBatch);
+        var records = new List<StoredLedgerRecord>(_options.MaxBatch);
+        var entries = new List<LedgerEntry>(_options.MaxBatch);
+        while (await _queue.Reader.WaitToReadAsync())
+        {
+            batch.Clear();
+            records.Clear();
+            entries.Clear();
+            while (batch.Count < _options.MaxBatch && _queue.Reader.TryRead(out var p)) batch.Add(p);
+            var now = DateTimeOffset.FromUnixTimeMilliseconds(_time.GetUtcNow().ToUnixTimeMilliseconds());
+            try
+            {
+                var next = _store.Count;
+                foreach (var p in batch)
+                {
+                    var entry = new LedgerEntry(next + entries.Count, now, p.Record);
+                    var bytes = LedgerEntryCodec.Encode(entry);
+                    entries.Add(entry);
+                    records.Add(new StoredLedgerRecord(entry.Index, bytes, MerkleHash.Leaf(bytes)));
+                }
+                _store.Append(records);
+            }
+            catch (Exception e)
+            {
+                _logger.LogError("Access ledger append failed; {Count} reads refused: {Error}", batch.Count, e.Message);
+                var failure = new LedgerAppendException("The access ledger could not record this read, so it was refused.", e);
+                foreach (var p in batch) p.Completion.TrySetException(failure);
+                continue;
+            }
+            try
+            {
+                lock (_treeLock)
+                {
+                    foreach (var r in records) _tree.AppendLeafHash(r.LeafHash);
+                }
+            }
+            catch (Exception e)
+            {
+                // The entries are durable but the tree is not: fail closed until a restart rebuilds it from the log.
+                _logger.LogCritical("Access ledger tree update failed; refusing reads until restart: {Error}", e.Message);
+                var failure = new LedgerAppendException("The access ledger is in an inconsistent state; restart Veil.", e);
+                _queue.Writer.TryComplete(failure);
+                foreach (var p in batch) p.Completion.TrySetException(failure);
+                while (_queue.Reader.TryRead(out var rest)) rest.Completion.TrySetException(failure);
+                return;
+            }
+            for (var i = 0; i < batch.Count; i++) batch[i].Completion.TrySetResult(entries[i]);
+            if (_index is not null)
+            {
+                var indexed = new IndexedEntry[entries.Count];
+                for (var i = 0; i < entries.Count; i++) indexed[i] = new IndexedEntry(entries[i], _store.Locate(entries[i].Index), 4 + records[i].Entry.Length + MerkleHash.Size);
+                _index.Enqueue(indexed);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _checkpointTimer?.Dispose();
+        _queue.Writer.TryComplete();
+        await _writer;
+        if (_signer is not null && (_latest is null || _latest.Checkpoint.Size != Size))
+        {
+            // Sign the final state on shutdown so the newest entries are covered by a checkpoint.
+            try
+            {
+                await CheckpointAsync();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                _logger.LogWarning("Could not sign the closing ledger checkpoint: {Error}", e.Message);
+            }
+        }
+        _index?.Dispose();
+        _store.Dispose();
+        _signer?.Dispose();
+        _checkpointGate.Dispose();
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    private sealed class Pending(AccessRecord record)
+    {
+        public AccessRecord Record { get; } = record;
+        public TaskCompletionSource<LedgerEntry> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

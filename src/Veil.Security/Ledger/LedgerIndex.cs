@@ -1,0 +1,254 @@
+using System.Net;
+using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
+
+namespace Veil.Security.Ledger;
+
+/// <summary>
+/// A SQLite index of the ledger by credential, principal, client IP and time, for incident reports. It is derived data:
+/// the log is authoritative, the index is caught up from it on open and can be deleted and rebuilt.
+/// Writes happen on a background task so they never add to a read's latency.
+/// </summary>
+public sealed class LedgerIndex : IDisposable
+{
+    private readonly SqliteConnection _connection;
+    private readonly Lock _gate = new();
+    private readonly Channel<IndexedEntry[]> _queue = Channel.CreateUnbounded<IndexedEntry[]>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task _writer;
+
+    private LedgerIndex(SqliteConnection connection)
+    {
+        _connection = connection;
+        _writer = Task.Run(WriteLoopAsync);
+    }
+
+    /// <summary>Opens or creates the index at <paramref name="path"/>.</summary>
+    public static LedgerIndex Open(string path)
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        connection.Open();
+        using (var command = connection.CreateCommand())
+        {
+            // synchronous=NORMAL: the index is rebuilt from the log after a crash, so it needs no fsync of its own.
+            command.CommandText = """
+                PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;
+                CREATE TABLE IF NOT EXISTS access (
+                    idx INTEGER PRIMARY KEY, locator INTEGER NOT NULL, size INTEGER NOT NULL, time INTEGER NOT NULL, principal TEXT NOT NULL, credential TEXT NOT NULL,
+                    ip TEXT NOT NULL, project INTEGER, action TEXT NOT NULL, rows INTEGER NOT NULL, subjects INTEGER NOT NULL);
+                CREATE INDEX IF NOT EXISTS access_credential ON access(credential, time);
+                CREATE INDEX IF NOT EXISTS access_principal ON access(principal, time);
+                CREATE INDEX IF NOT EXISTS access_ip ON access(ip, time);
+                """;
+            command.ExecuteNonQuery();
+        }
+        return new LedgerIndex(connection);
+    }
+
+    /// <summary>Entries indexed so far (the index covers [0, IndexedCount)).</summary>
+    public long IndexedCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                using var command = _connection.CreateCommand();
+                command.CommandText = "SELECT COALESCE(MAX(idx) + 1, 0) FROM access";
+                return (long)command.ExecuteScalar()!;
+            }
+        }
+    }
+
+    /// <summary>Indexes every entry of <paramref name="store"/> not yet indexed (after a crash, or a deleted index).</summary>
+    public void CatchUp(ILedgerStore store)
+    {
+        var from = IndexedCount;
+        var total = store.Count;
+        var batch = new List<IndexedEntry>(4096);
+        for (var i = from; i < total; i++)
+        {
+            var record = store.Read(i);
+            batch.Add(new IndexedEntry(LedgerEntryCodec.Decode(record.Entry), store.Locate(i), 4 + record.Entry.Length + MerkleHash.Size));
+            if (batch.Count == batch.Capacity)
+            {
+                Add(batch);
+                batch.Clear();
+            }
+        }
+        Add(batch);
+    }
+
+    /// <summary>
+    /// Indexes the entries of the ledger file at <paramref name="logPath"/> not yet indexed, reading only the file's tail
+    /// (for commands on a data directory a server may be running on). Stops quietly at a torn or damaged record.
+    /// </summary>
+    public void CatchUpFromFile(string logPath)
+    {
+        long startIndex = 0, startOffset = 0;
+        lock (_gate)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = "SELECT idx, locator + size FROM access ORDER BY idx DESC LIMIT 1";
+            using var reader = command.ExecuteReader();
+            if (reader.Read())
+            {
+                startIndex = reader.GetInt64(0) + 1;
+                startOffset = reader.GetInt64(1);
+            }
+        }
+        var batch = new List<IndexedEntry>(4096);
+        foreach (var item in FileLedgerStore.ScanPath(logPath, startOffset, startIndex))
+        {
+            if (item.Record is not { } record) break;
+            batch.Add(new IndexedEntry(LedgerEntryCodec.Decode(record.Entry), item.Offset, 4 + record.Entry.Length + MerkleHash.Size));
+            if (batch.Count == batch.Capacity)
+            {
+                Add(batch);
+                batch.Clear();
+            }
+        }
+        Add(batch);
+    }
+
+    /// <summary>Queues entries for indexing in the background.</summary>
+    public void Enqueue(IndexedEntry[] entries) => _queue.Writer.TryWrite(entries);
+
+    /// <summary>Waits until every queued entry is indexed (tests, reports right after a write).</summary>
+    public async Task FlushAsync()
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _flushes.Enqueue(done);
+        if (!_queue.Writer.TryWrite([])) done.TrySetResult();
+        await done.Task;
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentQueue<TaskCompletionSource> _flushes = new();
+
+    /// <summary>Indexes <paramref name="entries"/> now, in one transaction; already indexed ones are skipped.</summary>
+    public void Add(IReadOnlyList<IndexedEntry> entries)
+    {
+        if (entries.Count == 0) return;
+        lock (_gate)
+        {
+            using var transaction = _connection.BeginTransaction();
+            using var command = _connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = "INSERT OR IGNORE INTO access (idx, locator, size, time, principal, credential, ip, project, action, rows, subjects) VALUES ($i, $l, $z, $t, $p, $c, $ip, $pr, $a, $r, $s)";
+            var i = command.Parameters.Add("$i", SqliteType.Integer);
+            var l = command.Parameters.Add("$l", SqliteType.Integer);
+            var z = command.Parameters.Add("$z", SqliteType.Integer);
+            var t = command.Parameters.Add("$t", SqliteType.Integer);
+            var p = command.Parameters.Add("$p", SqliteType.Text);
+            var c = command.Parameters.Add("$c", SqliteType.Text);
+            var ip = command.Parameters.Add("$ip", SqliteType.Text);
+            var pr = command.Parameters.Add("$pr", SqliteType.Integer);
+            var a = command.Parameters.Add("$a", SqliteType.Text);
+            var r = command.Parameters.Add("$r", SqliteType.Integer);
+            var s = command.Parameters.Add("$s", SqliteType.Integer);
+            command.Prepare();
+            foreach (var (e, locator, size) in entries)
+            {
+                i.Value = e.Index;
+                l.Value = locator;
+                z.Value = size;
+                t.Value = e.Time.ToUnixTimeMilliseconds();
+                p.Value = e.Record.Principal;
+                c.Value = e.Record.Credential;
+                ip.Value = e.Record.ClientIp.ToString();
+                pr.Value = (object?)e.Record.Project ?? DBNull.Value;
+                a.Value = e.Record.Action;
+                r.Value = e.Record.Rows;
+                s.Value = e.Record.Subjects.Count;
+                command.ExecuteNonQuery();
+            }
+            transaction.Commit();
+        }
+    }
+
+    /// <summary>The entries <paramref name="query"/> selects, ascending: index and storage locator.</summary>
+    public List<(long Index, long Locator)> Find(IncidentQuery query)
+    {
+        query.Validate();
+        lock (_gate)
+        {
+            using var command = _connection.CreateCommand();
+            var where = new List<string>();
+            if (query.Credential is not null)
+            {
+                where.Add("credential = $who");
+                command.Parameters.AddWithValue("$who", query.Credential);
+            }
+            else if (query.Principal is not null)
+            {
+                where.Add("principal = $who");
+                command.Parameters.AddWithValue("$who", query.Principal);
+            }
+            else
+            {
+                var ips = DistinctIps().Where(ip => IPAddress.TryParse(ip, out var a) && query.Network!.Value.Contains(a)).ToList();
+                if (ips.Count == 0) return [];
+                var names = new List<string>();
+                for (var n = 0; n < ips.Count; n++)
+                {
+                    names.Add("$ip" + n);
+                    command.Parameters.AddWithValue("$ip" + n, ips[n]);
+                }
+                where.Add($"ip IN ({string.Join(',', names)})");
+            }
+            if (query.From is { } from)
+            {
+                where.Add("time >= $from");
+                command.Parameters.AddWithValue("$from", from.ToUnixTimeMilliseconds());
+            }
+            if (query.To is { } to)
+            {
+                where.Add("time < $to");
+                command.Parameters.AddWithValue("$to", to.ToUnixTimeMilliseconds());
+            }
+            command.CommandText = $"SELECT idx, locator FROM access WHERE {string.Join(" AND ", where)} ORDER BY idx";
+            var result = new List<(long, long)>();
+            using var reader = command.ExecuteReader();
+            while (reader.Read()) result.Add((reader.GetInt64(0), reader.GetInt64(1)));
+            return result;
+        }
+    }
+
+    private List<string> DistinctIps()
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = "SELECT DISTINCT ip FROM access";
+        var result = new List<string>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read()) result.Add(reader.GetString(0));
+        return result;
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var batch = new List<IndexedEntry>();
+        while (await _queue.Reader.WaitToReadAsync())
+        {
+            // Gather for a moment: one SQLite transaction per 50 ms instead of one per read (the index may lag; reports flush it).
+            if (_flushes.IsEmpty) await Task.Delay(50);
+            batch.Clear();
+            while (_queue.Reader.TryRead(out var entries)) batch.AddRange(entries);
+            try
+            {
+                Add(batch);
+            }
+            catch (SqliteException)
+            {
+                // The index is derived: a failed write is repaired by CatchUp on the next open.
+            }
+            while (_flushes.TryDequeue(out var flush)) flush.TrySetResult();
+        }
+        while (_flushes.TryDequeue(out var flush)) flush.TrySetResult();
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _queue.Writer.TryComplete();
+        _writer.GetAwaiter().GetResult();
+        _connection.Dispose();
+    }
+}

@@ -1,0 +1,241 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using Veil.Access;
+using Veil.Hosting;
+using Veil.Projects;
+using Veil.Security.Ledger;
+
+namespace Veil.Endpoints;
+
+/// <summary>
+/// The access ledger over HTTP: signed checkpoints, inclusion and consistency proofs, and incident reports.
+/// Authentication is a placeholder until accounts land: any project secret or service account (HTTP Basic, as the read
+/// API) is accepted; the auditor/owner role check replaces it then.
+/// </summary>
+public static class LedgerEndpoints
+{
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        // Interim: these handlers authenticate the caller themselves until the auditor role is wired in.
+        const string Interim = "authenticated in the handler (project secret or service account) until the auditor role is wired";
+        var group = app.MapGroup("/api/ledger");
+        group.MapGet("/checkpoint", CheckpointAsync).AllowVeilPublic(Interim);
+        group.MapGet("/public-key", PublicKeyAsync).AllowVeilPublic(Interim);
+        group.MapGet("/proof/inclusion", InclusionAsync).AllowVeilPublic(Interim);
+        group.MapGet("/proof/consistency", ConsistencyAsync).AllowVeilPublic(Interim);
+        app.MapGet("/api/incident", IncidentAsync).AllowVeilPublic(Interim);
+    }
+
+    /// <summary>The latest signed checkpoint (a fresh one when reads happened since), as a C2SP signed note.</summary>
+    private static async Task CheckpointAsync(HttpContext context, ProjectDirectory projects, AccessLedger ledger)
+    {
+        if (await AuthenticateAsync(context, projects) is null) return;
+        var latest = ledger.LatestCheckpoint;
+        if (latest is null || latest.Checkpoint.Size != ledger.Size || context.Request.Query["fresh"] == "true") latest = await ledger.CheckpointAsync(context.RequestAborted);
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        context.Response.Headers["X-Veil-Verifier-Key"] = ledger.Signer!.VerifierKey;
+        await context.Response.WriteAsync(latest.Note);
+    }
+
+    /// <summary>The checkpoint verifier key (signed-note format).</summary>
+    private static async Task PublicKeyAsync(HttpContext context, ProjectDirectory projects, AccessLedger ledger)
+    {
+        if (await AuthenticateAsync(context, projects) is null) return;
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        await context.Response.WriteAsync(ledger.Signer!.VerifierKey + "\n");
+    }
+
+    /// <summary>Inclusion proof of entry <c>index</c> in the tree of <c>size</c> (default: the current size).</summary>
+    private static async Task InclusionAsync(HttpContext context, ProjectDirectory projects, AccessLedger ledger)
+    {
+        if (await AuthenticateAsync(context, projects) is null) return;
+        var current = ledger.Size;
+        var error = Number(context, "index", null, out var index);
+        var error2 = Number(context, "size", current, out var size);
+        if ((error ?? error2) is { } bad)
+        {
+            await Problems.Write(context, 400, "Bad number", bad);
+            return;
+        }
+        if (size < 1 || size > current || index < 0 || index >= size)
+        {
+            await Problems.Write(context, 400, "Out of range", $"Need 0 ≤ index < size ≤ {current} (the ledger's size); got index {index}, size {size}.");
+            return;
+        }
+        await WriteJsonAsync(context, w =>
+        {
+            w.WriteNumber("index", index);
+            w.WriteNumber("size", size);
+            w.WriteBase64String("leafHash", ledger.LeafHash(index));
+            w.WriteBase64String("root", ledger.Root(size));
+            WriteProof(w, ledger.InclusionProof(index, size));
+        });
+    }
+
+    /// <summary>Consistency proof between sizes <c>from</c> and <c>to</c> (default: the current size).</summary>
+    private static async Task ConsistencyAsync(HttpContext context, ProjectDirectory projects, AccessLedger ledger)
+    {
+        if (await AuthenticateAsync(context, projects) is null) return;
+        var current = ledger.Size;
+        var error = Number(context, "from", null, out var from);
+        var error2 = Number(context, "to", current, out var to);
+        if ((error ?? error2) is { } bad)
+        {
+            await Problems.Write(context, 400, "Bad number", bad);
+            return;
+        }
+        if (from < 1 || from > to || to > current)
+        {
+            await Problems.Write(context, 400, "Out of range", $"Need 1 ≤ from ≤ to ≤ {current} (the ledger's size); got from {from}, to {to}.");
+            return;
+        }
+        await WriteJsonAsync(context, w =>
+        {
+            w.WriteNumber("from", from);
+            w.WriteNumber("to", to);
+            w.WriteBase64String("fromRoot", ledger.Root(from));
+            w.WriteBase64String("toRoot", ledger.Root(to));
+            WriteProof(w, ledger.ConsistencyProof(from, to));
+        });
+    }
+
+    /// <summary>
+    /// The incident report for <c>credential</c>, <c>principal</c> or <c>ip</c> (CIDR), optional <c>from</c>/<c>to</c>,
+    /// <c>format</c> md or json. It returns pseudonyms, so it is itself recorded on the ledger before it is sent.
+    /// </summary>
+    private static async Task IncidentAsync(HttpContext context, ProjectDirectory projects, AccessLedger ledger)
+    {
+        if (await AuthenticateAsync(context, projects) is not { } caller) return;
+        var q = context.Request.Query;
+        IPNetwork? network = null;
+        if (q["ip"].ToString() is { Length: > 0 } cidr)
+        {
+            if (IPNetwork.TryParse(cidr, out var parsed)) network = parsed;
+            else if (IPAddress.TryParse(cidr, out var one)) network = new IPNetwork(one, one.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
+            else
+            {
+                await Problems.Write(context, 400, "Bad ip", $"`ip` must be a network like 203.0.113.0/24, got \"{cidr}\".");
+                return;
+            }
+        }
+        if (!TryTime(q["from"], out var from) || !TryTime(q["to"], out var to))
+        {
+            await Problems.Write(context, 400, "Bad time", "`from` and `to` must be ISO 8601 times, e.g. 2026-11-01T00:00Z.");
+            return;
+        }
+        var query = new IncidentQuery
+        {
+            Credential = q["credential"].ToString() is { Length: > 0 } c ? c : null,
+            Principal = q["principal"].ToString() is { Length: > 0 } p ? p : null,
+            Network = network,
+            From = from,
+            To = to,
+        };
+        try
+        {
+            query.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            await Problems.Write(context, 400, "Bad incident query", e.Message.Replace("--", "", StringComparison.Ordinal));
+            return;
+        }
+        var format = q["format"].ToString() is { Length: > 0 } f ? f : "json";
+        if (format is not ("json" or "md"))
+        {
+            await Problems.Write(context, 400, "Bad format", "`format` is json or md.");
+            return;
+        }
+        var report = await ledger.ReportAsync(query);
+        var subjects = report.AffectedPersons.Select(a => UInt128.Parse(a.Pseudonym, NumberStyles.HexNumber, CultureInfo.InvariantCulture));
+        try
+        {
+            await ledger.AppendAsync(new AccessRecord
+            {
+                Principal = caller.Principal,
+                Credential = caller.Credential,
+                ClientIp = context.Connection.RemoteIpAddress ?? IPAddress.None,
+                Action = "incident.report",
+                Query = context.Request.QueryString.Value ?? "",
+                Fields = [new LedgerField("pseudonym", DataClassification.Pseudonymous), new LedgerField("timeline", DataClassification.Aggregate)],
+                Rows = report.AffectedPersons.Count,
+                Subjects = SubjectSet.Of(subjects.Select(v => new Core.Privacy.Pseudonym(v))),
+            }, context.RequestAborted);
+        }
+        catch (LedgerAppendException e)
+        {
+            await Problems.Write(context, 503, "Access ledger unavailable", e.Message);
+            return;
+        }
+        if (format == "md")
+        {
+            context.Response.ContentType = "text/markdown; charset=utf-8";
+            await context.Response.WriteAsync(IncidentReportFormatter.ToMarkdown(report));
+            return;
+        }
+        context.Response.ContentType = "application/json";
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(16 * 1024);
+        using (var writer = new Utf8JsonWriter(buffer)) IncidentReportFormatter.WriteJson(writer, report);
+        await context.Response.Body.WriteAsync(buffer.WrittenMemory);
+    }
+
+    private readonly record struct Caller(string Principal, string Credential);
+
+    /// <summary>Placeholder: any project secret or service account; the accounts system's auditor role replaces it.</summary>
+    private static async Task<Caller?> AuthenticateAsync(HttpContext context, ProjectDirectory projects)
+    {
+        var auth = ProjectAuthenticator.Authenticate(context, projects, null, allowToken: false);
+        if (auth.Project is { } project)
+        {
+            ProjectAuthenticator.TryReadBasic(context.Request.Headers.Authorization.ToString(), out var user, out var password);
+            // Never the secret itself: a project secret is named by its project, a service account by its user name.
+            var credential = password.Length > 0 ? "service-account:" + user : "project-secret:" + project.Id.ToString(CultureInfo.InvariantCulture);
+            return new Caller("project:" + project.Id.ToString(CultureInfo.InvariantCulture), credential);
+        }
+        context.Response.Headers.WWWAuthenticate = "Basic realm=\"veil\"";
+        await Problems.Write(context, 401, "Unauthorized", auth.Failure!);
+        return null;
+    }
+
+    /// <summary>Reads a whole-number query parameter; returns the error to report, or null.</summary>
+    private static string? Number(HttpContext context, string name, long? fallback, out long value)
+    {
+        var text = context.Request.Query[name].ToString();
+        if (text.Length == 0 && fallback is { } f)
+        {
+            value = f;
+            return null;
+        }
+        return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value) ? null : $"`{name}` must be a whole number, got \"{text}\".";
+    }
+
+    private static bool TryTime(Microsoft.Extensions.Primitives.StringValues text, out DateTimeOffset? value)
+    {
+        value = null;
+        if (text.Count == 0 || text.ToString().Length == 0) return true;
+        if (!DateTimeOffset.TryParse(text.ToString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed)) return false;
+        value = parsed;
+        return true;
+    }
+
+    private static void WriteProof(Utf8JsonWriter w, List<byte[]> proof)
+    {
+        w.WriteStartArray("proof");
+        foreach (var hash in proof) w.WriteBase64StringValue(hash);
+        w.WriteEndArray();
+    }
+
+    private static async Task WriteJsonAsync(HttpContext context, Action<Utf8JsonWriter> body)
+    {
+        context.Response.ContentType = "application/json";
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(2048);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            body(writer);
+            writer.WriteEndObject();
+        }
+        await context.Response.Body.WriteAsync(buffer.WrittenMemory);
+    }
+}
