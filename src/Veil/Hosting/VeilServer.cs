@@ -212,6 +212,7 @@ public sealed class VeilServer : IAsyncDisposable
         app.UseRateLimiter();
         app.UseMiddleware<Veil.Access.VeilAuthorization>();
         MapEndpoints(app);
+        options.MapTestEndpoints?.Invoke(app);
 
         try
         {

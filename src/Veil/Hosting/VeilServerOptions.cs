@@ -38,4 +38,6 @@ public sealed class VeilServerOptions
     public TimeProvider Time { get; init; } = TimeProvider.System;
     /// <summary>The URL people reach Veil at (e.g. https://veil.example.com): the WebAuthn origin and relying party. Default: the first listen address, loopback named localhost.</summary>
     public string? PublicUrl { get; init; }
+    /// <summary>Tests only: extra endpoints mapped after Veil's own (e.g. one probe per permission for the authorization matrix).</summary>
+    internal Action<IEndpointRouteBuilder>? MapTestEndpoints { get; init; }
 }
