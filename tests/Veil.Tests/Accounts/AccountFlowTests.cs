@@ -129,6 +129,12 @@ public sealed class AccountFlowTests
         Assert.StartsWith("max-age=", response.Headers.GetValues("Strict-Transport-Security").Single(), StringComparison.Ordinal);
         Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
 
+        // A cross-site HTML form (text/plain or form-encoded) cannot sign anyone in: JSON only (no login CSRF).
+        using (var form = await client.PostAsync("/api/auth/signin", new StringContent(JsonSerializer.Serialize(new { email = owner.Email, password = owner.OneTimePassword }), System.Text.Encoding.UTF8, "text/plain")))
+        {
+            Assert.Equal(415, (int)form.StatusCode);
+        }
+
         // Signing in again issues a different session id.
         using var again = new HttpRequestMessage(HttpMethod.Post, "/api/auth/signin")
         {
