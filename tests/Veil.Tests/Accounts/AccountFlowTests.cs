@@ -1,5 +1,6 @@
 using System.Text.Json;
 using OtpNet;
+using Veil.Access;
 using Veil.Security.Mfa;
 using Veil.Tests.Http;
 
@@ -277,5 +278,34 @@ public sealed class AccountFlowTests
         Assert.Equal(401, (await http.PostAsync("/api/auth/signin", new { email = "nobody.at.all@example.com", password = "a wrong passphrase here" })).Status);
         Assert.Equal(known, hasher.Invocations - before);
         Assert.Equal(1, known);
+    }
+
+    [Fact]
+    public async Task An_old_style_handler_works_unchanged_once_its_endpoint_has_a_rule()
+    {
+        // As other endpoints were written before the authorization layer: the handler checks credentials itself.
+        await using var server = await VeilTestServer.StartAsync(mapTestEndpoints: app =>
+            Microsoft.AspNetCore.Builder.EndpointRouteBuilderExtensions.MapGet(app, "/api/projects/{id:int}/old-style", async (Microsoft.AspNetCore.Http.HttpContext context, int id, Projects.ProjectDirectory projects) =>
+            {
+                var auth = Endpoints.ProjectAuthenticator.Authenticate(context, projects, id, allowToken: false);
+                if (auth.Project is null)
+                {
+                    context.Response.StatusCode = 401;
+                    return;
+                }
+                await Microsoft.AspNetCore.Http.HttpResponseWritingExtensions.WriteAsync(context.Response, "project " + auth.Project.Id);
+            }).RequireVeil(Security.Access.Permission.ReadAggregate));
+        var (id, _, _) = server.CreateProject("old-style");
+        var reader = server.CreateServiceAccount(id, "old-style-reader", "read:aggregate");
+        var writer = server.CreateServiceAccount(id, "old-style-writer", "import");
+        using var client = server.CreateClient(cookies: false);
+        using (var response = await client.SendAsync(new HttpRequestMessage(HttpMethod.Get, $"/api/projects/{id}/old-style").WithBasic("old-style-reader", reader)))
+        {
+            Assert.Equal(200, (int)response.StatusCode);
+        }
+        using (var response = await client.SendAsync(new HttpRequestMessage(HttpMethod.Get, $"/api/projects/{id}/old-style").WithBasic("old-style-writer", writer)))
+        {
+            Assert.Equal(403, (int)response.StatusCode);
+        }
     }
 }
