@@ -3,6 +3,9 @@ namespace Veil.Security.Access;
 /// <summary>The one table of who may do what: roles and scopes to permissions, step-up and MFA requirements.</summary>
 public static class AccessRules
 {
+    /// <summary>The smallest k for the k-threshold: operators may raise it, never lower it.</summary>
+    public const int MinimumKThreshold = 5;
+
     /// <summary>How recent a step-up must be for <see cref="NeedsStepUp"/> permissions.</summary>
     public static readonly TimeSpan StepUpWindow = TimeSpan.FromMinutes(5);
 

@@ -96,6 +96,9 @@ public sealed class AccountService
         }
         _throttle.Succeed(key);
         if (needsRehash) _store.SetPassword(user.Id, Hasher.Hash(password), user.MustChangePassword);
+        // Expired sessions are deleted when seen; sign-ins also sweep the ones nobody comes back for.
+        var now = Now;
+        _store.DeleteExpiredSessions(now - Options.IdleTimeout, now - Options.AbsoluteTimeout);
         return new SignInResult(SignInStatus.SignedIn, StartSession(user), null);
     }
 

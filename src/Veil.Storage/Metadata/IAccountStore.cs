@@ -24,6 +24,8 @@ public interface IAccountStore : IDisposable
     SessionRecord? FindSession(byte[] idHash);
     void UpdateSession(SessionRecord session);
     bool DeleteSession(byte[] idHash);
+    /// <summary>Deletes sessions idle since before <paramref name="lastSeenBefore"/> or created before <paramref name="createdBefore"/>.</summary>
+    int DeleteExpiredSessions(DateTimeOffset lastSeenBefore, DateTimeOffset createdBefore);
     /// <summary>Deletes every session of a person (sign-out everywhere); returns how many.</summary>
     int DeleteSessions(long userId);
 

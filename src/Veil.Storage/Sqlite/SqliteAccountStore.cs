@@ -137,6 +137,9 @@ public sealed class SqliteAccountStore : IAccountStore
 
     public bool DeleteSession(byte[] idHash) => NonQuery("DELETE FROM sessions WHERE id_hash = $i", ("$i", idHash)) > 0;
 
+    public int DeleteExpiredSessions(DateTimeOffset lastSeenBefore, DateTimeOffset createdBefore) =>
+        NonQuery("DELETE FROM sessions WHERE last_seen_at < $l OR created_at < $c", ("$l", lastSeenBefore.ToUnixTimeMilliseconds()), ("$c", createdBefore.ToUnixTimeMilliseconds()));
+
     public int DeleteSessions(long userId) => NonQuery("DELETE FROM sessions WHERE user_id = $u", ("$u", userId));
 
     public void PutTotpFactor(TotpFactorRecord factor) =>

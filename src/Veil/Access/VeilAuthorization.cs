@@ -53,7 +53,7 @@ public sealed class VeilAuthorization(RequestDelegate next, ILogger<VeilAuthoriz
 
     private static Refusal? AuthorizeProject(HttpContext context, Permission permission)
     {
-        if (!int.TryParse(context.Request.RouteValues["id"]?.ToString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var projectId))
+        if (!int.TryParse((context.Request.RouteValues["id"] ?? context.Request.RouteValues["projectId"])?.ToString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var projectId))
         {
             return new(403, "Forbidden", "This endpoint names no project.");
         }

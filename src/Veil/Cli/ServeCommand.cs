@@ -42,6 +42,12 @@ internal sealed class ServerOptionSet
     private readonly Option<string?> _certKey = new("--cert-key") { Description = "PEM private key of --cert." };
     private readonly Option<string?> _certDir = new("--cert-dir") { Description = "Where to keep the generated self-signed certificate (default: ~/.config/veil/tls)." };
     private readonly Option<string[]> _trustedProxy = new("--trusted-proxy") { Description = "Address of a reverse proxy whose X-Forwarded-For is trusted (repeatable)." };
+    private readonly Option<int> _kThreshold = new("--k-threshold")
+    {
+        Description = "Suppress aggregate cells under k subjects for people and credentials without individual-level access (at least 5).",
+        DefaultValueFactory = _ => Security.Access.AccessRules.MinimumKThreshold,
+    };
+    private readonly Option<string?> _publicUrl = new("--public-url") { Description = "The URL people reach Veil at (the passkey origin), e.g. https://veil.example.com." };
     private readonly Option<bool> _quiet = new("--quiet") { Description = "Log warnings and errors only." };
     private readonly Option<string?> _geoip = new("--geoip")
     {
@@ -68,6 +74,8 @@ internal sealed class ServerOptionSet
         command.Options.Add(_certDir);
         command.Options.Add(_trustedProxy);
         command.Options.Add(_quiet);
+        command.Options.Add(_kThreshold);
+        command.Options.Add(_publicUrl);
         command.Options.Add(_geoip);
         command.Options.Add(_ledgerCheckpointFile);
         command.Options.Add(_ledgerCheckpointWebhook);
@@ -99,6 +107,8 @@ internal sealed class ServerOptionSet
             LedgerCheckpointWebhook = parse.GetValue(_ledgerCheckpointWebhook) is { } hook
                 ? Uri.TryCreate(hook, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http" ? uri : throw new StartupException($"--ledger-checkpoint-webhook {hook} is not an http(s) URL.")
                 : null,
+            KThreshold = parse.GetValue(_kThreshold),
+            PublicUrl = parse.GetValue(_publicUrl),
         };
     }
 }

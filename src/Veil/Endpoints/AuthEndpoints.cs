@@ -206,7 +206,8 @@ public static class AuthEndpoints
             : (accounts.UseRecoveryCode(session.User.Id, recoveryCode!), MfaLevel.RecoveryCode);
         if (check == MfaCheck.Throttled) return Throttled();
         if (check == MfaCheck.Failed) return Problems.Result(401, "Wrong code", "That code is wrong, expired or already used.");
-        return Issue(context, accounts, accounts.Rotate(session, level, accounts.Now));
+        // A recovery code completes sign-in but is no step-up: exports and PII still need a TOTP or passkey check.
+        return Issue(context, accounts, accounts.Rotate(session, level, level == MfaLevel.RecoveryCode ? null : accounts.Now));
     }
 
     private static async Task<IResult> StepUpAsync(HttpContext context, AccountService accounts)

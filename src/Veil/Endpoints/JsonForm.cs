@@ -14,6 +14,13 @@ public sealed class JsonForm : IDisposable
     /// <summary>Reads the body as a JSON object, or answers 413/400 and returns null. An empty body is an empty object.</summary>
     public static async Task<JsonForm?> ReadAsync(HttpContext context)
     {
+        // JSON only: a cross-site HTML form cannot send application/json without a CORS preflight, which Veil never grants here.
+        var contentType = context.Request.ContentType;
+        if (context.Request.ContentLength is not 0 && (contentType is null || !contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase)))
+        {
+            await Problems.Write(context, 415, "Unsupported media type", "Send the form as JSON with Content-Type: application/json.");
+            return null;
+        }
         using var body = await RequestBodies.ReadAsync(context.Request, MaxBytes, context.RequestAborted);
         if (body is null)
         {

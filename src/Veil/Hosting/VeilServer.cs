@@ -58,6 +58,14 @@ public sealed class VeilServer : IAsyncDisposable
                 throw new StartupException($"{url} is plain HTTP. Veil serves HTTPS by default; pass --http only when a TLS-terminating proxy sits in front.");
             }
         }
+        if (options.KThreshold < Security.Access.AccessRules.MinimumKThreshold)
+        {
+            throw new StartupException($"--k-threshold {options.KThreshold} is below {Security.Access.AccessRules.MinimumKThreshold}; it can only be raised.");
+        }
+        if (options.PublicUrl is { } publicUrl && (!Uri.TryCreate(publicUrl, UriKind.Absolute, out var parsedUrl) || parsedUrl.Scheme is not ("https" or "http") || parsedUrl.AbsolutePath != "/"))
+        {
+            throw new StartupException($"--public-url {publicUrl} must be an absolute URL with no path, e.g. https://veil.example.com.");
+        }
         Directory.CreateDirectory(options.DataDirectory);
         if (!options.Urls.Any(u => u.StartsWith("https://", StringComparison.OrdinalIgnoreCase)) && options.Urls.Count == 0)
         {
@@ -241,6 +249,7 @@ public sealed class VeilServer : IAsyncDisposable
         app.UseRateLimiter();
         app.UseMiddleware<Veil.Access.VeilAuthorization>();
         MapEndpoints(app);
+        options.MapTestEndpoints?.Invoke(app);
 
         try
         {

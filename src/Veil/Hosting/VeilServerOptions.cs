@@ -44,4 +44,11 @@ public sealed class VeilServerOptions
     public Uri? LedgerCheckpointWebhook { get; init; }
     /// <summary>How often a ledger checkpoint is signed when reads happened since the last one.</summary>
     public TimeSpan LedgerCheckpointInterval { get; init; } = TimeSpan.FromMinutes(5);
+    /// <summary>Tests only: extra endpoints mapped after Veil's own (e.g. one probe per permission for the authorization matrix).</summary>
+    internal Action<IEndpointRouteBuilder>? MapTestEndpoints { get; init; }
+    /// <summary>
+    /// k for aggregates served to principals without individual-level access (<see cref="Security.Access.VeilPrincipal.AppliesKThreshold"/>):
+    /// cells with fewer than k subjects are suppressed. At least <see cref="Security.Access.AccessRules.MinimumKThreshold"/>.
+    /// </summary>
+    public int KThreshold { get; init; } = Security.Access.AccessRules.MinimumKThreshold;
 }

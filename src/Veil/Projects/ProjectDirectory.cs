@@ -77,20 +77,15 @@ public sealed class ProjectDirectory
     public static bool SecretMatches(ProjectRecord project, string secret) =>
         CryptographicOperations.FixedTimeEquals(project.SecretHash, HashSecret(secret));
 
-    /// <summary>Creates a service account for a project (a stand-in until accounts land); returns its secret.</summary>
+    /// <summary>
+    /// Creates a service account with the legacy default scopes (<c>import</c> + <c>read:aggregate</c>); returns its secret.
+    /// Scoped ones: <see cref="Access.ServiceAccountIssuer"/>. Credentials are checked by <see cref="Access.CredentialAuthenticator"/>.
+    /// </summary>
     public string CreateServiceAccount(int projectId, string username)
     {
         var secret = Base64Url(RandomNumberGenerator.GetBytes(32));
         _metadata.CreateServiceAccount(username, HashSecret(secret), projectId);
         return secret;
-    }
-
-    /// <summary>The project a service account may act on, if <paramref name="secret"/> is its secret.</summary>
-    public ProjectContext? AuthenticateServiceAccount(string username, string secret)
-    {
-        var account = _metadata.FindServiceAccount(username);
-        if (account is null || !CryptographicOperations.FixedTimeEquals(account.SecretHash, HashSecret(secret))) return null;
-        return FindById(account.ProjectId);
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Veil.Access;
@@ -43,7 +44,14 @@ public sealed class AuthorizationMatrixTests
     [Fact]
     public async Task Every_endpoint_answers_every_caller_as_the_rules_say()
     {
-        await using var server = await VeilTestServer.StartAsync(signInLimitPerMinute: 100_000, mfaLimitPerMinute: 100_000);
+        // One probe endpoint per permission, so permissions no real endpoint uses yet are checked too.
+        await using var server = await VeilTestServer.StartAsync(signInLimitPerMinute: 100_000, mfaLimitPerMinute: 100_000, mapTestEndpoints: app =>
+        {
+            foreach (var permission in Enum.GetValues<Permission>())
+            {
+                app.MapGet($"/api/projects/{{id:int}}/probe/{permission}", () => Microsoft.AspNetCore.Http.Results.Ok()).RequireVeil(permission);
+            }
+        });
         var (projectId, token, secret) = server.CreateProject("matrix");
         var (otherProject, _, _) = server.CreateProject("matrix-other");
         var accounts = server.Server.Accounts;

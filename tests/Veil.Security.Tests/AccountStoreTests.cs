@@ -1,0 +1,52 @@
+using Veil.Security.Access;
+using Veil.Storage.Metadata;
+using Veil.Storage.Sqlite;
+
+namespace Veil.Security.Tests;
+
+public sealed class AccountStoreTests
+{
+    [Fact]
+    public void Service_accounts_made_before_scopes_keep_import_and_aggregate_reads()
+    {
+        var directory = Directory.CreateTempSubdirectory("veil-acct-store-").FullName;
+        var path = Path.Combine(directory, "meta.db");
+        using (var metadata = SqliteMetadataStore.Open(path))
+        {
+            var project = metadata.CreateProject("legacy", "legacy-token", new byte[32], new byte[8], new byte[8]);
+            metadata.CreateServiceAccount("old-etl", new byte[32], project.Id);
+        }
+        using var metadataAgain = SqliteMetadataStore.Open(path);
+        using var accounts = SqliteAccountStore.Open(path);
+        var legacy = accounts.FindScopedServiceAccount("old-etl");
+        Assert.NotNull(legacy);
+        Assert.Equal(CredentialScopes.Import | CredentialScopes.ReadAggregate, ScopeNames.ParseStored(legacy.Scopes));
+        Assert.Null(legacy.ExpiresAt);
+        Assert.Empty(legacy.AllowedIps);
+        // The old interface still creates accounts, with the same defaults.
+        metadataAgain.CreateServiceAccount("old-etl-2", new byte[32], legacy.ProjectId);
+        Assert.Equal(["import", "read:aggregate"], accounts.FindScopedServiceAccount("old-etl-2")!.Scopes);
+        accounts.CreateServiceAccount(new ScopedServiceAccountRecord("scoped", new byte[32], legacy.ProjectId, ["export"], DateTimeOffset.UnixEpoch.AddYears(60), ["10.0.0.0/8"], null, DateTimeOffset.UtcNow));
+        var scoped = accounts.FindScopedServiceAccount("scoped")!;
+        Assert.Equal(["export"], scoped.Scopes);
+        Assert.Equal(["10.0.0.0/8"], scoped.AllowedIps);
+        Assert.Equal(3, accounts.ListServiceAccounts(legacy.ProjectId).Count);
+        Assert.Throws<InvalidOperationException>(() => accounts.CreateServiceAccount(scoped));
+    }
+
+    [Fact]
+    public void Emails_are_unique_regardless_of_case_and_sessions_are_stored_by_hash_only()
+    {
+        var directory = Directory.CreateTempSubdirectory("veil-acct-store-").FullName;
+        using var accounts = SqliteAccountStore.Open(Path.Combine(directory, "meta.db"));
+        var person = accounts.CreateUser("a.person@example.com", "$argon2id$…", false);
+        Assert.Throws<InvalidOperationException>(() => accounts.CreateUser("A.Person@Example.com", "$argon2id$…", false));
+        Assert.Equal(person.Id, accounts.FindUserByEmail("A.PERSON@example.com")!.Id);
+        var token = Accounts.SessionTokens.New();
+        var now = DateTimeOffset.UtcNow;
+        accounts.CreateSession(new SessionRecord(Accounts.SessionTokens.Hash(token), person.Id, "Full", "Totp", now, now, null));
+        Assert.NotNull(accounts.FindSession(Accounts.SessionTokens.Hash(token)));
+        var file = File.ReadAllBytes(Path.Combine(directory, "meta.db")).Concat(File.Exists(Path.Combine(directory, "meta.db-wal")) ? File.ReadAllBytes(Path.Combine(directory, "meta.db-wal")) : []).ToArray();
+        Assert.Equal(-1, file.AsSpan().IndexOf(System.Text.Encoding.UTF8.GetBytes(token)));
+    }
+}
