@@ -1,10 +1,8 @@
-using System.Diagnostics;
 using Veil.Core.Privacy.Pii;
-using Xunit.Abstractions;
 
 namespace Veil.Core.Tests.Pii;
 
-public class PiiScannerCostTests(ITestOutputHelper output)
+public class PiiScannerCostTests
 {
     /// <summary>The properties mixpanel-browser sends with a page view, plus a few custom ones.</summary>
     private static readonly (string Name, string Value)[] BrowserEvent =
