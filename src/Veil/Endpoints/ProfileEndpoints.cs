@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -8,6 +9,7 @@ using Veil.Hosting;
 using Veil.Privacy;
 using Veil.Projects;
 using Veil.Security.Access;
+using Veil.Security.Ledger;
 using Veil.Storage;
 
 namespace Veil.Endpoints;
@@ -35,28 +37,32 @@ public static class ProfileEndpoints
         app.MapPost("/api/projects/{id:int}/group-keys", AddGroupKeyAsync).RequireVeil(Permission.Admin).RequireRateLimiting(RateLimits.Api);
     }
 
-    private static async Task LookupAsync(HttpContext context, int id, ProjectDirectory projects, IEventStore store)
+    private static async Task LookupAsync(HttpContext context, int id, ProjectDirectory projects, IEventStore store, ReadRecorder recorder)
     {
         if (await ReadEndpoints.AuthenticateAsync(context, projects, id) is not { } project) return;
         if (await ReadPersonAsync(context, project, store) is not { } person) return;
-        context.Response.ContentType = "application/json";
-        await using var writer = new Utf8JsonWriter(context.Response.Body);
-        writer.WriteStartObject();
-        writer.WriteString("person", person.Person.ToString());
-        writer.WriteBoolean("identified", person.Identified);
-        writer.WriteStartArray("distinct_ids");
-        foreach (var member in person.Ids) writer.WriteStringValue(member.ToString());
-        writer.WriteEndArray();
-        writer.WriteNumber("events", person.EventCount);
-        writer.WritePropertyName("properties");
-        if (person.PropertiesJson is null) writer.WriteNullValue();
-        else writer.WriteRawValue(person.PropertiesJson, skipInputValidation: true);
-        WriteTime(writer, "created_at", person.CreatedAt);
-        WriteTime(writer, "last_seen", person.LastSeen);
-        writer.WriteEndObject();
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("person", person.Person.ToString());
+            writer.WriteBoolean("identified", person.Identified);
+            writer.WriteStartArray("distinct_ids");
+            foreach (var member in person.Ids) writer.WriteStringValue(member.ToString());
+            writer.WriteEndArray();
+            writer.WriteNumber("events", person.EventCount);
+            writer.WritePropertyName("properties");
+            if (person.PropertiesJson is null) writer.WriteNullValue();
+            else writer.WriteRawValue(person.PropertiesJson, skipInputValidation: true);
+            WriteTime(writer, "created_at", person.CreatedAt);
+            WriteTime(writer, "last_seen", person.LastSeen);
+            writer.WriteEndObject();
+        }
+        if (!await recorder.RecordAsync(context, "profile.lookup", id, "person=" + person.Person, ProfileFields, 1, [person.Person])) return;
+        await SendAsync(context, buffer);
     }
 
-    private static async Task TimelineAsync(HttpContext context, int id, ProjectDirectory projects, IEventStore store)
+    private static async Task TimelineAsync(HttpContext context, int id, ProjectDirectory projects, IEventStore store, ReadRecorder recorder)
     {
         if (await ReadEndpoints.AuthenticateAsync(context, projects, id) is not { } project) return;
         using var body = await ReadBodyAsync(context);
@@ -81,20 +87,25 @@ public static class ProfileEndpoints
         }
         if (await ResolvePersonAsync(context, project, store, root) is not { } person) return;
         var events = store.ReadTimeline(id, person.Ids, after, limit);
-        context.Response.ContentType = "application/json";
-        await using var writer = new Utf8JsonWriter(context.Response.Body);
-        writer.WriteStartObject();
-        writer.WriteString("person", person.Person.ToString());
-        writer.WriteStartArray("events");
-        foreach (var e in events) WriteEvent(writer, e);
-        writer.WriteEndArray();
-        if (events.Count == limit) writer.WriteString("next", new TimelineCursor(events[^1].TimeMs, events[^1].InsertId).ToString());
-        else writer.WriteNull("next");
-        writer.WriteEndObject();
+        var buffer = new ArrayBufferWriter<byte>(16 * 1024);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("person", person.Person.ToString());
+            writer.WriteStartArray("events");
+            foreach (var e in events) WriteEvent(writer, e);
+            writer.WriteEndArray();
+            if (events.Count == limit) writer.WriteString("next", new TimelineCursor(events[^1].TimeMs, events[^1].InsertId).ToString());
+            else writer.WriteNull("next");
+            writer.WriteEndObject();
+        }
+        var canonical = $"person={person.Person} limit={limit}" + (after is { } a ? " after=" + a : "");
+        if (!await recorder.RecordAsync(context, "profile.events", id, canonical, EventFields, events.Count, [person.Person])) return;
+        await SendAsync(context, buffer);
     }
 
     /// <summary>The person's vault fields (email, name, …), decrypted: every id merged into the person contributes.</summary>
-    private static async Task VaultAsync(HttpContext context, int id, ProjectDirectory projects, IEventStore store, IdentityVault vault)
+    private static async Task VaultAsync(HttpContext context, int id, ProjectDirectory projects, IEventStore store, IdentityVault vault, ReadRecorder recorder)
     {
         if (await ReadEndpoints.AuthenticateAsync(context, projects, id) is not { } project) return;
         if (await ReadPersonAsync(context, project, store) is not { } person) return;
@@ -108,16 +119,22 @@ public static class ProfileEndpoints
                 if (!fields.ContainsKey(name)) fields[name] = value?.DeepClone();
             }
         }
-        context.Response.ContentType = "application/json";
-        await using var writer = new Utf8JsonWriter(context.Response.Body);
-        writer.WriteStartObject();
-        writer.WriteString("person", person.Person.ToString());
-        writer.WritePropertyName("fields");
-        fields.WriteTo(writer);
-        writer.WriteEndObject();
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("person", person.Person.ToString());
+            writer.WritePropertyName("fields");
+            fields.WriteTo(writer);
+            writer.WriteEndObject();
+        }
+        // The ledger names the vault fields returned (names only), so an incident report can say "emails were exposed".
+        var returned = fields.Select(f => new LedgerField(f.Key, DataClassification.VaultPii)).ToList();
+        if (!await recorder.RecordAsync(context, "profile.vault", id, "person=" + person.Person, returned, returned.Count > 0 ? 1 : 0, [person.Person])) return;
+        await SendAsync(context, buffer);
     }
 
-    private static async Task GroupLookupAsync(HttpContext context, int id, ProjectDirectory projects, IEventStore store)
+    private static async Task GroupLookupAsync(HttpContext context, int id, ProjectDirectory projects, IEventStore store, ReadRecorder recorder)
     {
         if (await ReadEndpoints.AuthenticateAsync(context, projects, id) is not { } project) return;
         using var body = await ReadBodyAsync(context);
@@ -141,17 +158,22 @@ public static class ProfileEndpoints
             await Problems.Write(context, 404, "No such group", "No group profile has this key and id.");
             return;
         }
-        context.Response.ContentType = "application/json";
-        await using var writer = new Utf8JsonWriter(context.Response.Body);
-        writer.WriteStartObject();
-        writer.WriteString("group_key", group.GroupKey);
-        writer.WriteString("group", group.GroupId.ToString());
-        writer.WriteNumber("events", group.EventCount);
-        writer.WritePropertyName("properties");
-        writer.WriteRawValue(group.PropertiesJson, skipInputValidation: true);
-        WriteTime(writer, "created_at", group.CreatedAt);
-        WriteTime(writer, "last_seen", group.LastSeen);
-        writer.WriteEndObject();
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("group_key", group.GroupKey);
+            writer.WriteString("group", group.GroupId.ToString());
+            writer.WriteNumber("events", group.EventCount);
+            writer.WritePropertyName("properties");
+            writer.WriteRawValue(group.PropertiesJson, skipInputValidation: true);
+            WriteTime(writer, "created_at", group.CreatedAt);
+            WriteTime(writer, "last_seen", group.LastSeen);
+            writer.WriteEndObject();
+        }
+        // A group is a company, not a person: an aggregate read with no subjects.
+        if (!await recorder.RecordAsync(context, "group.lookup", id, $"group_key={group.GroupKey} group={group.GroupId}", GroupFields, 1, [])) return;
+        await SendAsync(context, buffer);
     }
 
     private static async Task ListGroupKeysAsync(HttpContext context, int id, ProjectDirectory projects)
@@ -184,6 +206,20 @@ public static class ProfileEndpoints
         writer.WriteStartObject();
         writer.WriteString("group_key", groupKey);
         writer.WriteEndObject();
+    }
+
+    private static readonly IReadOnlyList<LedgerField> ProfileFields =
+        [new("distinct_ids", DataClassification.Pseudonymous), new("properties", DataClassification.Pseudonymous)];
+
+    private static readonly IReadOnlyList<LedgerField> EventFields =
+        [new("events", DataClassification.Pseudonymous), new("properties", DataClassification.Pseudonymous)];
+
+    private static readonly IReadOnlyList<LedgerField> GroupFields = [new("group properties", DataClassification.Aggregate)];
+
+    private static async Task SendAsync(HttpContext context, ArrayBufferWriter<byte> buffer)
+    {
+        context.Response.ContentType = "application/json";
+        await context.Response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted);
     }
 
     /// <summary>Reads the body and resolves <c>distinct_id</c> or <c>person</c> to a person; writes the 4xx itself.</summary>

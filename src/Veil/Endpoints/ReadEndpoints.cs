@@ -20,7 +20,7 @@ public static class ReadEndpoints
         app.MapPut("/api/projects/{id:int}/privacy/policy", PutPolicyAsync).RequireVeil(Permission.Admin).RequireRateLimiting(RateLimits.Api);
     }
 
-    private static async Task CountAsync(HttpContext context, int id, ProjectDirectory projects, IEventStore store)
+    private static async Task CountAsync(HttpContext context, int id, ProjectDirectory projects, IEventStore store, ReadRecorder recorder)
     {
         if (await AuthenticateAsync(context, projects, id) is null) return;
         var query = context.Request.Query;
@@ -37,24 +37,30 @@ public static class ReadEndpoints
         }
         var eventName = query["event"].ToString();
         var days = store.CountEventsPerDay(id, from, to, eventName.Length == 0 ? null : eventName);
-        context.Response.ContentType = "application/json";
-        await using var writer = new Utf8JsonWriter(context.Response.Body);
-        writer.WriteStartObject();
-        writer.WriteNumber("project", id);
-        writer.WriteString("from", from.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
-        writer.WriteString("to", to.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
-        if (eventName.Length > 0) writer.WriteString("event", eventName);
-        writer.WriteNumber("total", days.Sum(d => d.Count));
-        writer.WriteStartArray("days");
-        foreach (var day in days)
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024);
+        await using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
-            writer.WriteString("date", day.Day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
-            writer.WriteNumber("count", day.Count);
+            writer.WriteNumber("project", id);
+            writer.WriteString("from", from.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+            writer.WriteString("to", to.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+            if (eventName.Length > 0) writer.WriteString("event", eventName);
+            writer.WriteNumber("total", days.Sum(d => d.Count));
+            writer.WriteStartArray("days");
+            foreach (var day in days)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("date", day.Day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+                writer.WriteNumber("count", day.Count);
+                writer.WriteEndObject();
+            }
+            writer.WriteEndArray();
             writer.WriteEndObject();
         }
-        writer.WriteEndArray();
-        writer.WriteEndObject();
+        var canonical = string.Create(CultureInfo.InvariantCulture, $"from={from:yyyy-MM-dd} to={to:yyyy-MM-dd} event={eventName}");
+        if (!await recorder.RecordAsync(context, "events.count", id, canonical, ReadRecorder.Aggregate, days.Count, [])) return;
+        context.Response.ContentType = "application/json";
+        await context.Response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted);
     }
 
     /// <summary>The project's PII policy (the default redacts every hit).</summary>
@@ -102,7 +108,7 @@ public static class ReadEndpoints
     }
 
     /// <summary>What Veil stores for the project, classified (the data inventory).</summary>
-    private static async Task InventoryAsync(HttpContext context, int id, ProjectDirectory projects, IEventStore store, Core.Privacy.Pii.PiiHitCounter counter, Privacy.IdentityVault vault)
+    private static async Task InventoryAsync(HttpContext context, int id, ProjectDirectory projects, IEventStore store, Core.Privacy.Pii.PiiHitCounter counter, Privacy.IdentityVault vault, ReadRecorder recorder)
     {
         if (await AuthenticateAsync(context, projects, id) is not { } project) return;
         var entries = Privacy.DataInventory.Build(id, store, vault.Count(project), counter.Snapshot(), projects.GetGroupKeys(id));
@@ -112,28 +118,36 @@ public static class ReadEndpoints
         {
             Privacy.InventoryJson.Write(writer, id, entries);
         }
+        if (!await recorder.RecordAsync(context, "inventory", id, "", ReadRecorder.Aggregate, entries.Count, [])) return;
         await context.Response.Body.WriteAsync(buffer.WrittenMemory);
     }
 
     /// <summary>How often each detector fired on each property since start (names and counts only, never values).</summary>
-    private static async Task PiiHitsAsync(HttpContext context, int id, ProjectDirectory projects, Core.Privacy.Pii.PiiHitCounter counter)
+    private static async Task PiiHitsAsync(HttpContext context, int id, ProjectDirectory projects, Core.Privacy.Pii.PiiHitCounter counter, ReadRecorder recorder)
     {
         if (await AuthenticateAsync(context, projects, id) is null) return;
-        context.Response.ContentType = "application/json";
-        await using var writer = new Utf8JsonWriter(context.Response.Body);
-        writer.WriteStartObject();
-        writer.WriteNumber("project", id);
-        writer.WriteStartArray("hits");
-        foreach (var hit in counter.Snapshot().Where(h => h.ProjectId == id).OrderByDescending(h => h.Count))
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024);
+        var rows = 0;
+        await using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
-            writer.WriteString("property", hit.PropertyName);
-            writer.WriteString("detector", hit.Detector.ToString());
-            writer.WriteNumber("count", hit.Count);
+            writer.WriteNumber("project", id);
+            writer.WriteStartArray("hits");
+            foreach (var hit in counter.Snapshot().Where(h => h.ProjectId == id).OrderByDescending(h => h.Count))
+            {
+                writer.WriteStartObject();
+                writer.WriteString("property", hit.PropertyName);
+                writer.WriteString("detector", hit.Detector.ToString());
+                writer.WriteNumber("count", hit.Count);
+                writer.WriteEndObject();
+                rows++;
+            }
+            writer.WriteEndArray();
             writer.WriteEndObject();
         }
-        writer.WriteEndArray();
-        writer.WriteEndObject();
+        if (!await recorder.RecordAsync(context, "privacy.pii-hits", id, "", ReadRecorder.Aggregate, rows, [])) return;
+        context.Response.ContentType = "application/json";
+        await context.Response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted);
     }
 
     private static bool TryDate(string? text, DateOnly fallback, out DateOnly date)

@@ -10,6 +10,7 @@ using Veil.Ingest.Enrichment;
 using Veil.Ingest.Wal;
 using Veil.Ingestion;
 using Veil.Projects;
+using Veil.Security.Guard;
 using Veil.Security.Ledger;
 using Veil.Storage;
 using Veil.Storage.DuckDb;
@@ -193,6 +194,19 @@ public sealed class VeilServer : IAsyncDisposable
 
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(ledger);
+        // Promise 4's budgets: alerts go to the log, the owners' banner and (when configured) a webhook.
+        builder.Services.AddSingleton<BannerGuardAlertSink>();
+        builder.Services.AddSingleton(services =>
+        {
+            var sinks = new List<IGuardAlertSink>
+            {
+                new LoggingGuardAlertSink(services.GetRequiredService<ILoggerFactory>().CreateLogger("Veil.Guard")),
+                services.GetRequiredService<BannerGuardAlertSink>(),
+            };
+            if (options.GuardAlertWebhook is { } hook) sinks.Add(new WebhookGuardAlertSink(new HttpClient { Timeout = TimeSpan.FromSeconds(10) }, hook));
+            return new ExfiltrationGuard(options.Guard, new Veil.Access.GuardAlertFanOut(sinks), time: options.Time);
+        });
+        builder.Services.AddSingleton<Veil.Access.ReadRecorder>();
         builder.Services.AddSingleton<IMetadataStore>(metadata);
         builder.Services.AddSingleton(projects);
         builder.Services.AddSingleton<IAccountStore>(accountStore);

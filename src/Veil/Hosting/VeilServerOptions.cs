@@ -42,6 +42,12 @@ public sealed class VeilServerOptions
     public string? LedgerCheckpointFile { get; init; }
     /// <summary>Webhook every signed ledger checkpoint is POSTed to (text/plain signed note).</summary>
     public Uri? LedgerCheckpointWebhook { get; init; }
+
+    /// <summary>Exfiltration-guard budgets (distinct persons per hour/day, rows per hour, per credential and per principal).</summary>
+    public Security.Guard.GuardOptions Guard { get; init; } = new();
+
+    /// <summary>Webhook every exfiltration-guard alert is POSTed to, besides the log and the owners' banner.</summary>
+    public Uri? GuardAlertWebhook { get; init; }
     /// <summary>How often a ledger checkpoint is signed when reads happened since the last one.</summary>
     public TimeSpan LedgerCheckpointInterval { get; init; } = TimeSpan.FromMinutes(5);
     /// <summary>Tests only: extra endpoints mapped after Veil's own (e.g. one probe per permission for the authorization matrix).</summary>
