@@ -28,6 +28,7 @@ public sealed class AccessLedger : IAsyncDisposable, IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ITimer? _checkpointTimer;
+    private readonly ITimer? _syncTimer;
     private readonly SemaphoreSlim _checkpointGate = new(1, 1);
     private SignedCheckpoint? _latest;
     private bool _disposed;
@@ -56,6 +57,10 @@ public sealed class AccessLedger : IAsyncDisposable, IDisposable
             }
         }
         _writer = Task.Factory.StartNew(WriteLoopAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        if (_options.Sync == LedgerSync.Interval)
+        {
+            _syncTimer = TimeProvider.System.CreateTimer(_ => SyncQuietly(), null, _options.SyncInterval, _options.SyncInterval);
+        }
         if (_signer is not null && _options.CheckpointInterval > TimeSpan.Zero)
         {
             _checkpointTimer = _time.CreateTimer(_ => _ = CheckpointIfChangedAsync(), null, _options.CheckpointInterval, _options.CheckpointInterval);
@@ -193,6 +198,18 @@ public sealed class AccessLedger : IAsyncDisposable, IDisposable
         }
     }
 
+    private void SyncQuietly()
+    {
+        try
+        {
+            _store.Sync();
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            _logger.LogError("Access ledger fsync failed: {Error}", e.Message);
+        }
+    }
+
     private async Task CheckpointIfChangedAsync()
     {
         try
@@ -227,7 +244,7 @@ public sealed class AccessLedger : IAsyncDisposable, IDisposable
                     entries.Add(entry);
                     records.Add(new StoredLedgerRecord(entry.Index, bytes, MerkleHash.Leaf(bytes)));
                 }
-                _store.Append(records);
+                _store.Append(records, sync: _options.Sync == LedgerSync.EveryBatch);
             }
             catch (Exception e)
             {
@@ -271,6 +288,11 @@ public sealed class AccessLedger : IAsyncDisposable, IDisposable
         _checkpointTimer?.Dispose();
         _queue.Writer.TryComplete();
         await _writer;
+        if (_syncTimer is not null)
+        {
+            await _syncTimer.DisposeAsync();
+            _store.Sync();
+        }
         if (_signer is not null && (_latest is null || _latest.Checkpoint.Size != Size))
         {
             // Sign the final state on shutdown so the newest entries are covered by a checkpoint.

@@ -35,6 +35,22 @@ public sealed class AccessLedgerTests
     }
 
     [Fact]
+    public async Task IntervalSyncKeepsEveryEntryAcrossAnOrderlyRestart()
+    {
+        using var dir = new TempDirectory();
+        var options = new AccessLedgerOptions { Sync = LedgerSync.Interval, CheckpointInterval = TimeSpan.Zero };
+        await using (var ledger = AccessLedger.Open(dir.Path, LedgerTestData.Key(), options))
+        {
+            await Task.WhenAll(Enumerable.Range(0, 200).Select(i => ledger.AppendAsync(LedgerTestData.Read(i))));
+            await Task.Delay(30); // at least one timed fsync
+        }
+        using var signer = CheckpointSigner.LoadOrCreate(LedgerPaths.SigningKey(dir.Path), LedgerTestData.Key());
+        var report = LedgerVerifier.VerifyDirectory(dir.Path, signer);
+        Assert.True(report.Ok, string.Join("\n", report.Problems));
+        Assert.Equal(200, report.EntriesChecked);
+    }
+
+    [Fact]
     public async Task AFailedAppendFailsTheReadAndReturnsNothing()
     {
         using var dir = new TempDirectory();
