@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Veil.Core.Privacy;
+using Veil.Core.Privacy.Pii;
 
 namespace Veil.Security.Ledger;
 
@@ -121,6 +122,9 @@ public sealed class AccessLedger : IAsyncDisposable, IDisposable
     public async Task<LedgerEntry> AppendAsync(AccessRecord record, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(record);
+        // Promise 1 holds for the ledger too: a query that names someone by email or phone is recorded with the value redacted.
+        var scan = PiiScanner.Default.Scan("query", record.Query);
+        if (scan.HasHits) record = record with { Query = PiiRedactor.Apply(record.Query, scan, PiiPolicyAction.Redact).Value ?? "[redacted]" };
         var pending = new Pending(record);
         if (!_queue.Writer.TryWrite(pending)) throw new LedgerAppendException("The access ledger is closed.");
         // Not cancellable once queued: the entry may already be on disk, and over-recording is the safe side.

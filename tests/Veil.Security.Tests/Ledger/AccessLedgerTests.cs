@@ -35,6 +35,19 @@ public sealed class AccessLedgerTests
     }
 
     [Fact]
+    public async Task PersonalDataInAQueryIsRedactedBeforeItIsRecorded()
+    {
+        using var dir = new TempDirectory();
+        var store = FileLedgerStore.Open(LedgerPaths.Log(dir.Path), out var hashes);
+        await using var ledger = new AccessLedger(store, hashes);
+        var entry = await ledger.AppendAsync(LedgerTestData.Read(0) with { Query = "{\"where\":{\"email\":\"jane.doe@example.com\"},\"phone\":\"+44 20 7946 0958\"}" });
+        var text = LedgerEntryCodec.ToText(store.Read(entry.Index).Entry);
+        Assert.DoesNotContain("jane.doe", text);
+        Assert.DoesNotContain("7946", text);
+        Assert.Contains("[email]", text);
+    }
+
+    [Fact]
     public async Task IntervalSyncKeepsEveryEntryAcrossAnOrderlyRestart()
     {
         using var dir = new TempDirectory();
