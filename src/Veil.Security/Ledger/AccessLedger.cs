@@ -56,6 +56,11 @@ public sealed class AccessLedger : IAsyncDisposable, IDisposable
             {
                 if (_signer.Verify(note) is { } c) _latest = new SignedCheckpoint(c, note);
             }
+            if (_latest is { } last && (last.Checkpoint.Size > (long)_tree.Size || !_tree.Root((ulong)last.Checkpoint.Size).AsSpan().SequenceEqual(last.Checkpoint.Root)))
+            {
+                // Cheap check at start; `veil ledger verify` names the entry.
+                _logger.LogCritical("The access ledger does not match its own checkpoint at size {Size}: it was truncated or rewritten. Run `veil ledger verify`.", last.Checkpoint.Size);
+            }
         }
         _writer = Task.Factory.StartNew(WriteLoopAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
         if (_options.Sync == LedgerSync.Interval)
@@ -81,6 +86,7 @@ public sealed class AccessLedger : IAsyncDisposable, IDisposable
         try
         {
             index = LedgerIndex.Open(LedgerPaths.Index(dataDirectory));
+            index.TrimTo(store.Count); // an index ahead of the log (a restored or cut log) must not point past it
             index.CatchUpFromFile(LedgerPaths.Log(dataDirectory));
             signer = CheckpointSigner.LoadOrCreate(LedgerPaths.SigningKey(dataDirectory), masterKey, options?.Origin);
             return new AccessLedger(store, hashes, signer, new CheckpointStore(LedgerPaths.Checkpoints(dataDirectory)), index, options, time, logger);
