@@ -46,6 +46,8 @@ internal static class KeysCommands
             using var metadata = Storage.Sqlite.SqliteMetadataStore.Open(Hosting.VeilPaths.MetadataFile(dataDirectory));
             var projects = new Projects.ProjectDirectory(metadata, current);
             var count = projects.RotateMasterKey(next);
+            // The access ledger's checkpoint signing key is wrapped by the master key too; the key itself stays the same.
+            Security.Ledger.CheckpointSigner.Rewrap(Security.Ledger.LedgerPaths.SigningKey(dataDirectory), current, next);
             Console.WriteLine($"Re-wrapped the keys of {count} project(s) under the new master key (fingerprint {next.Fingerprint()}). " +
                 "Start Veil with the new key; the old one no longer opens this data directory.");
             return 0;

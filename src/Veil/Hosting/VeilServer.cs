@@ -152,12 +152,14 @@ public sealed class VeilServer : IAsyncDisposable
             if (options.LedgerCheckpointWebhook is { } webhook) ledgerOptions.Publishers.Add(new WebhookCheckpointPublisher(new HttpClient { Timeout = TimeSpan.FromSeconds(10) }, webhook));
             ledger = AccessLedger.Open(options.DataDirectory, options.MasterKey, ledgerOptions);
         }
-        catch (Exception e) when (e is LedgerInUseException or LedgerCorruptException)
+        catch (Exception e) when (e is LedgerInUseException or LedgerCorruptException or System.Security.Cryptography.CryptographicException)
         {
             await wal.DisposeAsync();
             store.Dispose();
             metadata.Dispose();
-            throw new StartupException(e.Message);
+            throw new StartupException(e is System.Security.Cryptography.CryptographicException
+                ? $"The access ledger's signing key ({LedgerPaths.SigningKey(options.DataDirectory)}) does not open with this master key."
+                : e.Message);
         }
 
         builder.Services.AddSingleton(options);
