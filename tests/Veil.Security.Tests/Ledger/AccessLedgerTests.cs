@@ -35,6 +35,22 @@ public sealed class AccessLedgerTests
     }
 
     [Fact]
+    public async Task ConcurrentReadersEachGetOneDistinctDurableEntry()
+    {
+        using var dir = new TempDirectory();
+        await using (var ledger = AccessLedger.Open(dir.Path, LedgerTestData.Key(), new AccessLedgerOptions { CheckpointInterval = TimeSpan.Zero, MaxBatch = 64 }))
+        {
+            var entries = await Task.WhenAll(Enumerable.Range(0, 2000).Select(i => Task.Run(() => ledger.AppendAsync(LedgerTestData.Read(i)))));
+            Assert.Equal(Enumerable.Range(0, 2000).Select(i => (long)i), entries.Select(e => e.Index).Order());
+            foreach (var e in entries.Where(e => e.Index % 97 == 0)) Assert.Equal(e.Record.Query, ledger.ReadEntry(e.Index).Record.Query);
+        }
+        using var signer = CheckpointSigner.LoadOrCreate(LedgerPaths.SigningKey(dir.Path), LedgerTestData.Key());
+        var report = LedgerVerifier.VerifyDirectory(dir.Path, signer);
+        Assert.True(report.Ok, string.Join("\n", report.Problems));
+        Assert.Equal(2000, report.EntriesChecked);
+    }
+
+    [Fact]
     public async Task PersonalDataInAQueryIsRedactedBeforeItIsRecorded()
     {
         using var dir = new TempDirectory();
