@@ -13,6 +13,7 @@ public class LedgerAppendBenchmarks
 {
     private string _directory = null!;
     private AccessLedger _ledger = null!;
+    private AccessLedger _intervalLedger = null!;
     private LedgerWorkload _workload = null!;
     private long _i;
 
@@ -22,6 +23,11 @@ public class LedgerAppendBenchmarks
         _directory = Directory.CreateTempSubdirectory("veil-ledger-bench-").FullName;
         var store = FileLedgerStore.Open(LedgerPaths.Log(_directory), out var hashes);
         _ledger = new AccessLedger(store, hashes, index: LedgerIndex.Open(LedgerPaths.Index(_directory)));
+        var second = Path.Combine(_directory, "interval");
+        Directory.CreateDirectory(second);
+        var intervalStore = FileLedgerStore.Open(LedgerPaths.Log(second), out var intervalHashes);
+        _intervalLedger = new AccessLedger(intervalStore, intervalHashes, index: LedgerIndex.Open(LedgerPaths.Index(second)),
+            options: new AccessLedgerOptions { Sync = LedgerSync.Interval });
         _workload = new LedgerWorkload(1);
     }
 
@@ -29,6 +35,7 @@ public class LedgerAppendBenchmarks
     public void Cleanup()
     {
         _ledger.Dispose();
+        _intervalLedger.Dispose();
         Directory.Delete(_directory, recursive: true);
     }
 
@@ -41,4 +48,7 @@ public class LedgerAppendBenchmarks
 
     [Benchmark(Description = "AppendAsync (durable, fsync)")]
     public Task<LedgerEntry> Append() => _ledger.AppendAsync(_workload.Next(_i++));
+
+    [Benchmark(Description = "AppendAsync (write; fsync every 10 ms)")]
+    public Task<LedgerEntry> AppendInterval() => _intervalLedger.AppendAsync(_workload.Next(_i++));
 }

@@ -17,20 +17,22 @@ public static class LedgerHarness
         var options = Parse(args);
         return args[0] switch
         {
-            "ledger-load" => await LoadAsync(Get(options, "rate", 1000), Get(options, "seconds", 20), Get(options, "index", 1) == 1),
+            "ledger-load" => await LoadAsync(Get(options, "rate", 1000), Get(options, "seconds", 20), Get(options, "index", 1) == 1,
+                options.GetValueOrDefault("sync") == "interval" ? LedgerSync.Interval : LedgerSync.EveryBatch),
             "ledger-report" => await ReportAsync(options.GetValueOrDefault("dir") ?? Path.Combine(Path.GetTempPath(), "veil-ledger-1m"), Get(options, "entries", 1_000_000)),
             _ => 2,
         };
     }
 
     /// <summary>Appends at a fixed rate (open loop: latency counts from when the read was due) and prints the latency percentiles.</summary>
-    private static async Task<int> LoadAsync(int rate, int seconds, bool withIndex)
+    private static async Task<int> LoadAsync(int rate, int seconds, bool withIndex, LedgerSync sync)
     {
         var directory = Directory.CreateTempSubdirectory("veil-ledger-load-").FullName;
         try
         {
             var store = FileLedgerStore.Open(LedgerPaths.Log(directory), out var hashes);
-            await using var ledger = new AccessLedger(store, hashes, index: withIndex ? LedgerIndex.Open(LedgerPaths.Index(directory)) : null);
+            await using var ledger = new AccessLedger(store, hashes, index: withIndex ? LedgerIndex.Open(LedgerPaths.Index(directory)) : null,
+                options: new AccessLedgerOptions { Sync = sync });
             var workload = new LedgerWorkload(7);
             var records = Enumerable.Range(0, rate * seconds).Select(i => workload.Next(i)).ToArray();
             for (var i = 0; i < 200; i++) await ledger.AppendAsync(records[i % records.Length]); // warm up
@@ -48,7 +50,9 @@ public static class LedgerHarness
                     // Sleep rather than spin: a spinning pacer would take a core from the ledger on a small machine.
                     // Reads due while it slept are issued together, and their latency counts from when each was due.
                     while (clock.ElapsedTicks < due) Thread.Sleep(1);
-                    var append = ledger.AppendAsync(records[i]);
+                    // Each read on its own pool thread, as each request has its own in a server (a leader blocks on the fsync).
+                    var record = records[i];
+                    var append = Task.Run(() => ledger.AppendAsync(record));
                     lock (pending) pending.Add(append.ContinueWith(_ =>
                     {
                         lock (histogram) histogram.RecordValue(clock.ElapsedTicks - due);
@@ -64,7 +68,7 @@ public static class LedgerHarness
             var cpuPerAppend = (process.TotalProcessorTime - cpuBefore).TotalMicroseconds / records.Length;
             double Ms(double percentile) => histogram.GetValueAtPercentile(percentile) * 1000.0 / Stopwatch.Frequency;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"ledger-load: {records.Length} appends at {rate}/s target ({records.Length / elapsed:F0}/s achieved) over {elapsed:F1} s; " +
+                $"ledger-load ({sync}): {records.Length} appends at {rate}/s target ({records.Length / elapsed:F0}/s achieved) over {elapsed:F1} s; " +
                 $"latency p50 {Ms(50):F3} ms, p90 {Ms(90):F3} ms, p99 {Ms(99):F3} ms, p99.9 {Ms(99.9):F3} ms, max {histogram.GetMaxValue() * 1000.0 / Stopwatch.Frequency:F3} ms; " +
                 $"ledger file {new FileInfo(LedgerPaths.Log(directory)).Length / 1024.0 / 1024.0:F1} MiB; process CPU {cpuPerAppend:F0} µs per append (incl. {(withIndex ? "index and " : "")}the load generator); " +
                 $"load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}"));

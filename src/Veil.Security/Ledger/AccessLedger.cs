@@ -1,14 +1,14 @@
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Veil.Core.Privacy;
+using Veil.Core.Privacy.Pii;
 
 namespace Veil.Security.Ledger;
 
 /// <summary>
 /// The access ledger (promise 3): every read appends an entry, durably, before any byte is returned.
-/// Appends from concurrent requests are group-committed (one write and one fsync per batch) by a single writer,
-/// which also grows the in-memory Merkle tree. A failed append fails every read in its batch.
+/// Appends from concurrent requests are group-committed (one write and one fsync per batch): the first waiting caller
+/// writes the batch and grows the in-memory Merkle tree. A failed append fails every read in its batch.
 /// </summary>
 /// <remarks>
 /// How a read endpoint uses it: <c>await ledger.AppendAsync(record)</c> after computing the answer and before writing it;
@@ -19,8 +19,11 @@ public sealed class AccessLedger : IAsyncDisposable, IDisposable
     private readonly ILedgerStore _store;
     private readonly MerkleTree _tree = new();
     private readonly Lock _treeLock = new();
-    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Task _writer;
+    private readonly Lock _pendingLock = new();
+    private List<Pending> _pending = [];
+    private bool _leaderActive;
+    private bool _closed;
+    private LedgerAppendException? _fault;
     private readonly CheckpointSigner? _signer;
     private readonly CheckpointStore? _checkpoints;
     private readonly LedgerIndex? _index;
@@ -28,6 +31,7 @@ public sealed class AccessLedger : IAsyncDisposable, IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ITimer? _checkpointTimer;
+    private readonly ITimer? _syncTimer;
     private readonly SemaphoreSlim _checkpointGate = new(1, 1);
     private SignedCheckpoint? _latest;
     private bool _disposed;
@@ -54,8 +58,16 @@ public sealed class AccessLedger : IAsyncDisposable, IDisposable
             {
                 if (_signer.Verify(note) is { } c) _latest = new SignedCheckpoint(c, note);
             }
+            if (_latest is { } last && (last.Checkpoint.Size > (long)_tree.Size || !_tree.Root((ulong)last.Checkpoint.Size).AsSpan().SequenceEqual(last.Checkpoint.Root)))
+            {
+                // Cheap check at start; `veil ledger verify` names the entry.
+                _logger.LogCritical("The access ledger does not match its own checkpoint at size {Size}: it was truncated or rewritten. Run `veil ledger verify`.", last.Checkpoint.Size);
+            }
         }
-        _writer = Task.Factory.StartNew(WriteLoopAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        if (_options.Sync == LedgerSync.Interval)
+        {
+            _syncTimer = TimeProvider.System.CreateTimer(_ => SyncQuietly(), null, _options.SyncInterval, _options.SyncInterval);
+        }
         if (_signer is not null && _options.CheckpointInterval > TimeSpan.Zero)
         {
             _checkpointTimer = _time.CreateTimer(_ => _ = CheckpointIfChangedAsync(), null, _options.CheckpointInterval, _options.CheckpointInterval);
@@ -75,6 +87,7 @@ public sealed class AccessLedger : IAsyncDisposable, IDisposable
         try
         {
             index = LedgerIndex.Open(LedgerPaths.Index(dataDirectory));
+            index.TrimTo(store.Count); // an index ahead of the log (a restored or cut log) must not point past it
             index.CatchUpFromFile(LedgerPaths.Log(dataDirectory));
             signer = CheckpointSigner.LoadOrCreate(LedgerPaths.SigningKey(dataDirectory), masterKey, options?.Origin);
             return new AccessLedger(store, hashes, signer, new CheckpointStore(LedgerPaths.Checkpoints(dataDirectory)), index, options, time, logger);
@@ -116,8 +129,22 @@ public sealed class AccessLedger : IAsyncDisposable, IDisposable
     public async Task<LedgerEntry> AppendAsync(AccessRecord record, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(record);
+        // Promise 1 holds for the ledger too: a query that names someone by email or phone is recorded with the value redacted.
+        var scan = PiiScanner.Default.Scan("query", record.Query);
+        if (scan.HasHits) record = record with { Query = PiiRedactor.Apply(record.Query, scan, PiiPolicyAction.Redact).Value ?? "[redacted]" };
         var pending = new Pending(record);
-        if (!_queue.Writer.TryWrite(pending)) throw new LedgerAppendException("The access ledger is closed.");
+        bool lead;
+        lock (_pendingLock)
+        {
+            if (_fault is { } fault) throw new LedgerAppendException(fault.Message, fault);
+            if (_closed) throw new LedgerAppendException("The access ledger is closed.");
+            _pending.Add(pending);
+            lead = !_leaderActive;
+            if (lead) _leaderActive = true;
+        }
+        // Group commit, leader/follower: the caller that finds no write in progress writes every waiting entry itself
+        // (no thread hop when reads are sparse); callers arriving meanwhile wait for the next batch.
+        if (lead) Lead(pending);
         // Not cancellable once queued: the entry may already be on disk, and over-recording is the safe side.
         return await pending.Completion.Task.WaitAsync(cancellationToken);
     }
@@ -193,6 +220,18 @@ public sealed class AccessLedger : IAsyncDisposable, IDisposable
         }
     }
 
+    private void SyncQuietly()
+    {
+        try
+        {
+            _store.Sync();
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            _logger.LogError("Access ledger fsync failed: {Error}", e.Message);
+        }
+    }
+
     private async Task CheckpointIfChangedAsync()
     {
         try
@@ -205,61 +244,91 @@ public sealed class AccessLedger : IAsyncDisposable, IDisposable
         }
     }
 
-    private async Task WriteLoopAsync()
+    // Writes batches until none wait; a request's leader stops once its own entry is written and hands the rest to the pool.
+    private void Lead(Pending? own)
     {
-        var batch = new List<Pending>(_options.MaxBatch);
-        var records = new List<StoredLedgerRecord>(_options.MaxBatch);
-        var entries = new List<LedgerEntry>(_options.MaxBatch);
-        while (await _queue.Reader.WaitToReadAsync())
+        while (true)
         {
-            batch.Clear();
-            records.Clear();
-            entries.Clear();
-            while (batch.Count < _options.MaxBatch && _queue.Reader.TryRead(out var p)) batch.Add(p);
-            var now = DateTimeOffset.FromUnixTimeMilliseconds(_time.GetUtcNow().ToUnixTimeMilliseconds());
-            try
+            List<Pending> batch;
+            lock (_pendingLock)
             {
-                var next = _store.Count;
-                foreach (var p in batch)
+                if (_pending.Count == 0 || _fault is not null)
                 {
-                    var entry = new LedgerEntry(next + entries.Count, now, p.Record);
-                    var bytes = LedgerEntryCodec.Encode(entry);
-                    entries.Add(entry);
-                    records.Add(new StoredLedgerRecord(entry.Index, bytes, MerkleHash.Leaf(bytes)));
+                    _leaderActive = false;
+                    return;
                 }
-                _store.Append(records);
-            }
-            catch (Exception e)
-            {
-                _logger.LogError("Access ledger append failed; {Count} reads refused: {Error}", batch.Count, e.Message);
-                var failure = new LedgerAppendException("The access ledger could not record this read, so it was refused.", e);
-                foreach (var p in batch) p.Completion.TrySetException(failure);
-                continue;
-            }
-            try
-            {
-                lock (_treeLock)
+                if (own is not null && own.Completion.Task.IsCompleted)
                 {
-                    foreach (var r in records) _tree.AppendLeafHash(r.LeafHash);
+                    _ = Task.Run(() => Lead(null)); // stays leader on a pool thread
+                    return;
+                }
+                if (_pending.Count <= _options.MaxBatch)
+                {
+                    batch = _pending;
+                    _pending = [];
+                }
+                else
+                {
+                    batch = _pending.GetRange(0, _options.MaxBatch);
+                    _pending.RemoveRange(0, _options.MaxBatch);
                 }
             }
-            catch (Exception e)
+            WriteBatch(batch);
+        }
+    }
+
+    private void WriteBatch(List<Pending> batch)
+    {
+        var records = new List<StoredLedgerRecord>(batch.Count);
+        var entries = new List<LedgerEntry>(batch.Count);
+        var now = DateTimeOffset.FromUnixTimeMilliseconds(_time.GetUtcNow().ToUnixTimeMilliseconds());
+        try
+        {
+            var next = _store.Count;
+            foreach (var p in batch)
             {
-                // The entries are durable but the tree is not: fail closed until a restart rebuilds it from the log.
-                _logger.LogCritical("Access ledger tree update failed; refusing reads until restart: {Error}", e.Message);
-                var failure = new LedgerAppendException("The access ledger is in an inconsistent state; restart Veil.", e);
-                _queue.Writer.TryComplete(failure);
-                foreach (var p in batch) p.Completion.TrySetException(failure);
-                while (_queue.Reader.TryRead(out var rest)) rest.Completion.TrySetException(failure);
-                return;
+                var entry = new LedgerEntry(next + entries.Count, now, p.Record);
+                var bytes = LedgerEntryCodec.Encode(entry);
+                entries.Add(entry);
+                records.Add(new StoredLedgerRecord(entry.Index, bytes, MerkleHash.Leaf(bytes)));
             }
-            for (var i = 0; i < batch.Count; i++) batch[i].Completion.TrySetResult(entries[i]);
-            if (_index is not null)
+            _store.Append(records, sync: _options.Sync == LedgerSync.EveryBatch);
+        }
+        catch (Exception e)
+        {
+            _logger.LogError("Access ledger append failed; {Count} reads refused: {Error}", batch.Count, e.Message);
+            var failure = new LedgerAppendException("The access ledger could not record this read, so it was refused.", e);
+            foreach (var p in batch) p.Completion.TrySetException(failure);
+            return;
+        }
+        try
+        {
+            lock (_treeLock)
             {
-                var indexed = new IndexedEntry[entries.Count];
-                for (var i = 0; i < entries.Count; i++) indexed[i] = new IndexedEntry(entries[i], _store.Locate(entries[i].Index), 4 + records[i].Entry.Length + MerkleHash.Size);
-                _index.Enqueue(indexed);
+                foreach (var r in records) _tree.AppendLeafHash(r.LeafHash);
             }
+        }
+        catch (Exception e)
+        {
+            // The entries are durable but the tree is not: fail closed until a restart rebuilds it from the log.
+            _logger.LogCritical("Access ledger tree update failed; refusing reads until restart: {Error}", e.Message);
+            var failure = new LedgerAppendException("The access ledger is in an inconsistent state; restart Veil.", e);
+            List<Pending> rest;
+            lock (_pendingLock)
+            {
+                _fault = failure;
+                rest = _pending;
+                _pending = [];
+            }
+            foreach (var p in batch.Concat(rest)) p.Completion.TrySetException(failure);
+            return;
+        }
+        for (var i = 0; i < batch.Count; i++) batch[i].Completion.TrySetResult(entries[i]);
+        if (_index is not null)
+        {
+            var indexed = new IndexedEntry[entries.Count];
+            for (var i = 0; i < entries.Count; i++) indexed[i] = new IndexedEntry(entries[i], _store.Locate(entries[i].Index), 4 + records[i].Entry.Length + MerkleHash.Size);
+            _index.Enqueue(indexed);
         }
     }
 
@@ -269,8 +338,20 @@ public sealed class AccessLedger : IAsyncDisposable, IDisposable
         if (_disposed) return;
         _disposed = true;
         _checkpointTimer?.Dispose();
-        _queue.Writer.TryComplete();
-        await _writer;
+        while (true)
+        {
+            lock (_pendingLock)
+            {
+                _closed = true;
+                if (!_leaderActive) break;
+            }
+            await Task.Delay(1);
+        }
+        if (_syncTimer is not null)
+        {
+            await _syncTimer.DisposeAsync();
+            _store.Sync();
+        }
         if (_signer is not null && (_latest is null || _latest.Checkpoint.Size != Size))
         {
             // Sign the final state on shutdown so the newest entries are covered by a checkpoint.

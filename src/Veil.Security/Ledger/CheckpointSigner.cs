@@ -47,7 +47,8 @@ public sealed class CheckpointSigner : IDisposable
     /// <summary>A verify-only signer from a verifier key string (see <see cref="VerifierKey"/>).</summary>
     public static CheckpointSigner FromVerifierKey(string verifierKey)
     {
-        var parts = verifierKey.Trim().Split('+');
+        // name+keyid+base64: the name holds no '+', but the base64 key may.
+        var parts = verifierKey.Trim().Split('+', 3);
         if (parts.Length != 3) throw new FormatException("A verifier key reads name+keyid+base64key.");
         var raw = Convert.FromBase64String(parts[2]);
         if (raw.Length != 33 || raw[0] != 0x01) throw new FormatException("Only Ed25519 verifier keys (type 0x01) are supported.");

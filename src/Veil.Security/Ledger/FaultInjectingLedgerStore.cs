@@ -16,14 +16,21 @@ public sealed class FaultInjectingLedgerStore(ILedgerStore inner) : ILedgerStore
     public long Count => inner.Count;
 
     /// <inheritdoc />
-    public void Append(IReadOnlyList<StoredLedgerRecord> records)
+    public void Append(IReadOnlyList<StoredLedgerRecord> records, bool sync = true)
     {
         if (FailAppends)
         {
             FailedAppends++;
             throw new IOException("Injected ledger append failure (disk full).");
         }
-        inner.Append(records);
+        inner.Append(records, sync);
+    }
+
+    /// <inheritdoc />
+    public void Sync()
+    {
+        if (FailAppends) throw new IOException("Injected ledger sync failure.");
+        inner.Sync();
     }
 
     /// <inheritdoc />

@@ -127,7 +127,7 @@ public sealed class FileLedgerStore : ILedgerStore
     }
 
     /// <inheritdoc />
-    public void Append(IReadOnlyList<StoredLedgerRecord> records)
+    public void Append(IReadOnlyList<StoredLedgerRecord> records, bool sync = true)
     {
         lock (_gate)
         {
@@ -150,10 +150,9 @@ public sealed class FileLedgerStore : ILedgerStore
             }
             try
             {
-                _file.Position = _end;
-                _file.Write(buffer);
+                RandomAccess.Write(_file.SafeFileHandle, buffer, _end);
                 // fsync before the read proceeds: an acknowledged read must stay on the ledger across a crash.
-                _file.Flush(flushToDisk: true);
+                if (sync) RandomAccess.FlushToDisk(_file.SafeFileHandle);
             }
             catch
             {
@@ -172,6 +171,13 @@ public sealed class FileLedgerStore : ILedgerStore
             _end += size;
             _offsets.AddRange(offsets);
         }
+    }
+
+    /// <inheritdoc />
+    public void Sync()
+    {
+        // No lock: an fsync may run beside a positional write; it covers at least everything appended before it began.
+        RandomAccess.FlushToDisk(_file.SafeFileHandle);
     }
 
     /// <inheritdoc />

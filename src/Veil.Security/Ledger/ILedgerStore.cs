@@ -9,8 +9,14 @@ public interface ILedgerStore : IDisposable
     /// <summary>Records durably stored.</summary>
     long Count { get; }
 
-    /// <summary>Appends <paramref name="records"/> (indexes <see cref="Count"/>, <see cref="Count"/>+1, …) durably, or throws and stores none.</summary>
-    void Append(IReadOnlyList<StoredLedgerRecord> records);
+    /// <summary>
+    /// Appends <paramref name="records"/> (indexes <see cref="Count"/>, <see cref="Count"/>+1, …), or throws and stores none.
+    /// With <paramref name="sync"/> they are durable (fsynced) on return; without, they are written and <see cref="Sync"/> follows.
+    /// </summary>
+    void Append(IReadOnlyList<StoredLedgerRecord> records, bool sync = true);
+
+    /// <summary>Makes every appended record durable.</summary>
+    void Sync();
 
     /// <summary>Where record <paramref name="index"/> lives in storage (a byte offset for files), kept by the index.</summary>
     long Locate(long index);

@@ -109,6 +109,18 @@ public sealed class LedgerIndex : IDisposable
         Add(batch);
     }
 
+    /// <summary>Forgets indexed entries at or beyond <paramref name="count"/>.</summary>
+    public void TrimTo(long count)
+    {
+        lock (_gate)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = "DELETE FROM access WHERE idx >= $n";
+            command.Parameters.AddWithValue("$n", count);
+            command.ExecuteNonQuery();
+        }
+    }
+
     /// <summary>Queues entries for indexing in the background.</summary>
     public void Enqueue(IndexedEntry[] entries) => _queue.Writer.TryWrite(entries);
 

@@ -35,6 +35,51 @@ public sealed class AccessLedgerTests
     }
 
     [Fact]
+    public async Task ConcurrentReadersEachGetOneDistinctDurableEntry()
+    {
+        using var dir = new TempDirectory();
+        await using (var ledger = AccessLedger.Open(dir.Path, LedgerTestData.Key(), new AccessLedgerOptions { CheckpointInterval = TimeSpan.Zero, MaxBatch = 64 }))
+        {
+            var entries = await Task.WhenAll(Enumerable.Range(0, 2000).Select(i => Task.Run(() => ledger.AppendAsync(LedgerTestData.Read(i)))));
+            Assert.Equal(Enumerable.Range(0, 2000).Select(i => (long)i), entries.Select(e => e.Index).Order());
+            foreach (var e in entries.Where(e => e.Index % 97 == 0)) Assert.Equal(e.Record.Query, ledger.ReadEntry(e.Index).Record.Query);
+        }
+        using var signer = CheckpointSigner.LoadOrCreate(LedgerPaths.SigningKey(dir.Path), LedgerTestData.Key());
+        var report = LedgerVerifier.VerifyDirectory(dir.Path, signer);
+        Assert.True(report.Ok, string.Join("\n", report.Problems));
+        Assert.Equal(2000, report.EntriesChecked);
+    }
+
+    [Fact]
+    public async Task PersonalDataInAQueryIsRedactedBeforeItIsRecorded()
+    {
+        using var dir = new TempDirectory();
+        var store = FileLedgerStore.Open(LedgerPaths.Log(dir.Path), out var hashes);
+        await using var ledger = new AccessLedger(store, hashes);
+        var entry = await ledger.AppendAsync(LedgerTestData.Read(0) with { Query = "{\"where\":{\"email\":\"jane.doe@example.com\"},\"phone\":\"+44 20 7946 0958\"}" });
+        var text = LedgerEntryCodec.ToText(store.Read(entry.Index).Entry);
+        Assert.DoesNotContain("jane.doe", text);
+        Assert.DoesNotContain("7946", text);
+        Assert.Contains("[email]", text);
+    }
+
+    [Fact]
+    public async Task IntervalSyncKeepsEveryEntryAcrossAnOrderlyRestart()
+    {
+        using var dir = new TempDirectory();
+        var options = new AccessLedgerOptions { Sync = LedgerSync.Interval, CheckpointInterval = TimeSpan.Zero };
+        await using (var ledger = AccessLedger.Open(dir.Path, LedgerTestData.Key(), options))
+        {
+            await Task.WhenAll(Enumerable.Range(0, 200).Select(i => ledger.AppendAsync(LedgerTestData.Read(i))));
+            await Task.Delay(30); // at least one timed fsync
+        }
+        using var signer = CheckpointSigner.LoadOrCreate(LedgerPaths.SigningKey(dir.Path), LedgerTestData.Key());
+        var report = LedgerVerifier.VerifyDirectory(dir.Path, signer);
+        Assert.True(report.Ok, string.Join("\n", report.Problems));
+        Assert.Equal(200, report.EntriesChecked);
+    }
+
+    [Fact]
     public async Task AFailedAppendFailsTheReadAndReturnsNothing()
     {
         using var dir = new TempDirectory();

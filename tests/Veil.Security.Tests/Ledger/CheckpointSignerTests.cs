@@ -53,4 +53,29 @@ public sealed class CheckpointSignerTests
         using (var loaded = CheckpointSigner.LoadOrCreate(path, LedgerTestData.Key())) Assert.Equal(name, loaded.VerifierKey);
         Assert.ThrowsAny<System.Security.Cryptography.CryptographicException>(() => CheckpointSigner.LoadOrCreate(path, new Veil.Core.Privacy.MasterKey(new byte[32])));
     }
+
+    [Fact]
+    public void VerifierKeysWithPlusSignsInTheirBase64RoundTrip()
+    {
+        for (byte seed = 0; seed < 64; seed++)
+        {
+            using var signer = CheckpointSigner.FromSeed("veil.ledger/x", Enumerable.Repeat(seed, 32).ToArray());
+            var verifier = CheckpointSigner.FromVerifierKey(signer.VerifierKey);
+            Assert.NotNull(verifier.Verify(signer.Sign(new Checkpoint("veil.ledger/x", 1, MerkleHash.Leaf("a"u8))).Note));
+        }
+    }
+
+    [Fact]
+    public void RewrappingUnderANewMasterKeyKeepsTheSigningKey()
+    {
+        using var dir = new TempDirectory();
+        var path = LedgerPaths.SigningKey(dir.Path);
+        var oldKey = LedgerTestData.Key();
+        var newKey = new Veil.Core.Privacy.MasterKey(Enumerable.Repeat((byte)9, 32).ToArray());
+        string before;
+        using (var signer = CheckpointSigner.LoadOrCreate(path, oldKey)) before = signer.VerifierKey;
+        CheckpointSigner.Rewrap(path, oldKey, newKey);
+        using (var signer = CheckpointSigner.LoadOrCreate(path, newKey)) Assert.Equal(before, signer.VerifierKey);
+        Assert.ThrowsAny<System.Security.Cryptography.CryptographicException>(() => CheckpointSigner.LoadOrCreate(path, oldKey));
+    }
 }
