@@ -25,7 +25,7 @@ public sealed class VeilTestServer : IAsyncDisposable
     public string BaseUrl => Server.Addresses.First().TrimEnd('/');
     public string CertificatePath => Server.CertificatePath!;
 
-    public static async Task<VeilTestServer> StartAsync(long? maxUncheckpointedWalBytes = null, TimeProvider? time = null, int signInLimitPerMinute = 20, int mfaLimitPerMinute = 30, int ingestRequestsPerSecondPerToken = 10_000, Action<Microsoft.AspNetCore.Routing.IEndpointRouteBuilder>? mapTestEndpoints = null)
+    public static async Task<VeilTestServer> StartAsync(long? maxUncheckpointedWalBytes = null, TimeProvider? time = null, int signInLimitPerMinute = 20, int mfaLimitPerMinute = 30, int ingestRequestsPerSecondPerToken = 10_000, Action<Microsoft.AspNetCore.Routing.IEndpointRouteBuilder>? mapTestEndpoints = null, Security.Guard.GuardOptions? guard = null)
     {
         var root = Path.Combine(Path.GetTempPath(), "veil-it-" + Guid.NewGuid().ToString("N")[..12]);
         var options = new VeilServerOptions
@@ -44,6 +44,7 @@ public sealed class VeilTestServer : IAsyncDisposable
             MfaLimitPerMinute = mfaLimitPerMinute,
             IngestRequestsPerSecondPerToken = ingestRequestsPerSecondPerToken,
             MapTestEndpoints = mapTestEndpoints,
+            Guard = guard ?? new Security.Guard.GuardOptions(),
         };
         return new VeilTestServer(await VeilServer.StartAsync(options), root);
     }

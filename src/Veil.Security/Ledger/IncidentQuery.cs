@@ -20,13 +20,17 @@ public sealed record IncidentQuery
     /// <summary>Exclusive end.</summary>
     public DateTimeOffset? To { get; init; }
 
+    /// <summary>Only entries about this project (the HTTP API's scope: a project's owner or auditor sees their project).</summary>
+    public int? Project { get; init; }
+
     /// <summary>What the query selects, in words.</summary>
     public string Describe()
     {
         var who = Credential is not null ? $"credential {Credential}" : Principal is not null ? $"principal {Principal}" : $"network {Network}";
         var from = From is { } f ? f.UtcDateTime.ToString("u", System.Globalization.CultureInfo.InvariantCulture) : "the start of the ledger";
         var to = To is { } t ? t.UtcDateTime.ToString("u", System.Globalization.CultureInfo.InvariantCulture) : "now";
-        return $"{who}, from {from} to {to}";
+        var project = Project is { } p ? $" in project {p.ToString(System.Globalization.CultureInfo.InvariantCulture)}" : "";
+        return $"{who}{project}, from {from} to {to}";
     }
 
     /// <summary>Throws <see cref="ArgumentException"/> unless exactly one of credential, principal and network is set.</summary>

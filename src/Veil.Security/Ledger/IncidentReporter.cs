@@ -29,6 +29,7 @@ public static class IncidentReporter
             }
             var entry = LedgerEntryCodec.Decode(stored.Entry, checkCommitment: false); // the leaf hash above vouches for the bytes
             var r = entry.Record;
+            if (query.Project is { } onlyProject && r.Project != onlyProject) continue;
             rows += r.Rows;
             foreach (var f in r.Fields)
             {

@@ -4,33 +4,32 @@ using System.Text.Json;
 using Veil.Access;
 using Veil.Hosting;
 using Veil.Projects;
+using Veil.Security.Access;
 using Veil.Security.Ledger;
 
 namespace Veil.Endpoints;
 
 /// <summary>
-/// The access ledger over HTTP: signed checkpoints, inclusion and consistency proofs, and incident reports.
-/// Authentication is a placeholder until accounts land: any project secret or service account (HTTP Basic, as the read
-/// API) is accepted; the auditor/owner role check replaces it then.
+/// The access ledger over HTTP: signed checkpoints, inclusion and consistency proofs (any signed-in person), and a
+/// project's incident reports (its owner or auditor).
 /// </summary>
 public static class LedgerEndpoints
 {
     public static void Map(IEndpointRouteBuilder app)
     {
-        // Interim: these handlers authenticate the caller themselves until the auditor role is wired in.
-        const string Interim = "authenticated in the handler (project secret or service account) until the auditor role is wired";
+        // Checkpoints and proofs hold hashes and sizes only: any fully signed-in person may fetch them to verify the log.
         var group = app.MapGroup("/api/ledger");
-        group.MapGet("/checkpoint", CheckpointAsync).AllowVeilPublic(Interim);
-        group.MapGet("/public-key", PublicKeyAsync).AllowVeilPublic(Interim);
-        group.MapGet("/proof/inclusion", InclusionAsync).AllowVeilPublic(Interim);
-        group.MapGet("/proof/consistency", ConsistencyAsync).AllowVeilPublic(Interim);
-        app.MapGet("/api/incident", IncidentAsync).AllowVeilPublic(Interim);
+        group.MapGet("/checkpoint", CheckpointAsync).RequireVeilSession().RequireRateLimiting(RateLimits.Api);
+        group.MapGet("/public-key", PublicKeyAsync).RequireVeilSession().RequireRateLimiting(RateLimits.Api);
+        group.MapGet("/proof/inclusion", InclusionAsync).RequireVeilSession().RequireRateLimiting(RateLimits.Api);
+        group.MapGet("/proof/consistency", ConsistencyAsync).RequireVeilSession().RequireRateLimiting(RateLimits.Api);
+        // Incident reports name persons: the project's owner or auditor, and only that project's entries.
+        app.MapGet("/api/projects/{id:int}/incident", IncidentAsync).RequireVeil(Permission.ReadLedger).RequireRateLimiting(RateLimits.Api);
     }
 
     /// <summary>The latest signed checkpoint (a fresh one when reads happened since), as a C2SP signed note.</summary>
-    private static async Task CheckpointAsync(HttpContext context, ProjectDirectory projects, AccessLedger ledger)
+    private static async Task CheckpointAsync(HttpContext context, AccessLedger ledger)
     {
-        if (await AuthenticateAsync(context, projects) is null) return;
         var latest = ledger.LatestCheckpoint;
         if (latest is null || latest.Checkpoint.Size != ledger.Size || context.Request.Query["fresh"] == "true") latest = await ledger.CheckpointAsync(context.RequestAborted);
         context.Response.ContentType = "text/plain; charset=utf-8";
@@ -39,17 +38,15 @@ public static class LedgerEndpoints
     }
 
     /// <summary>The checkpoint verifier key (signed-note format).</summary>
-    private static async Task PublicKeyAsync(HttpContext context, ProjectDirectory projects, AccessLedger ledger)
+    private static async Task PublicKeyAsync(HttpContext context, AccessLedger ledger)
     {
-        if (await AuthenticateAsync(context, projects) is null) return;
         context.Response.ContentType = "text/plain; charset=utf-8";
         await context.Response.WriteAsync(ledger.Signer!.VerifierKey + "\n");
     }
 
     /// <summary>Inclusion proof of entry <c>index</c> in the tree of <c>size</c> (default: the current size).</summary>
-    private static async Task InclusionAsync(HttpContext context, ProjectDirectory projects, AccessLedger ledger)
+    private static async Task InclusionAsync(HttpContext context, AccessLedger ledger)
     {
-        if (await AuthenticateAsync(context, projects) is null) return;
         var current = ledger.Size;
         var error = Number(context, "index", null, out var index);
         var error2 = Number(context, "size", current, out var size);
@@ -74,9 +71,8 @@ public static class LedgerEndpoints
     }
 
     /// <summary>Consistency proof between sizes <c>from</c> and <c>to</c> (default: the current size).</summary>
-    private static async Task ConsistencyAsync(HttpContext context, ProjectDirectory projects, AccessLedger ledger)
+    private static async Task ConsistencyAsync(HttpContext context, AccessLedger ledger)
     {
-        if (await AuthenticateAsync(context, projects) is null) return;
         var current = ledger.Size;
         var error = Number(context, "from", null, out var from);
         var error2 = Number(context, "to", current, out var to);
@@ -104,9 +100,9 @@ public static class LedgerEndpoints
     /// The incident report for <c>credential</c>, <c>principal</c> or <c>ip</c> (CIDR), optional <c>from</c>/<c>to</c>,
     /// <c>format</c> md or json. It returns pseudonyms, so it is itself recorded on the ledger before it is sent.
     /// </summary>
-    private static async Task IncidentAsync(HttpContext context, ProjectDirectory projects, AccessLedger ledger)
+    private static async Task IncidentAsync(HttpContext context, int id, ProjectDirectory projects, AccessLedger ledger, ReadRecorder recorder)
     {
-        if (await AuthenticateAsync(context, projects) is not { } caller) return;
+        if (await ReadEndpoints.AuthenticateAsync(context, projects, id) is null) return;
         var q = context.Request.Query;
         IPNetwork? network = null;
         if (q["ip"].ToString() is { Length: > 0 } cidr)
@@ -131,6 +127,7 @@ public static class LedgerEndpoints
             Network = network,
             From = from,
             To = to,
+            Project = id,
         };
         try
         {
@@ -148,26 +145,11 @@ public static class LedgerEndpoints
             return;
         }
         var report = await ledger.ReportAsync(query);
-        var subjects = report.AffectedPersons.Select(a => UInt128.Parse(a.Pseudonym, NumberStyles.HexNumber, CultureInfo.InvariantCulture));
-        try
-        {
-            await ledger.AppendAsync(new AccessRecord
-            {
-                Principal = caller.Principal,
-                Credential = caller.Credential,
-                ClientIp = context.Connection.RemoteIpAddress ?? IPAddress.None,
-                Action = "incident.report",
-                Query = context.Request.QueryString.Value ?? "",
-                Fields = [new LedgerField("pseudonym", DataClassification.Pseudonymous), new LedgerField("timeline", DataClassification.Aggregate)],
-                Rows = report.AffectedPersons.Count,
-                Subjects = SubjectSet.Of(subjects.Select(v => new Core.Privacy.Pseudonym(v))),
-            }, context.RequestAborted);
-        }
-        catch (LedgerAppendException e)
-        {
-            await Problems.Write(context, 503, "Access ledger unavailable", e.Message);
-            return;
-        }
+        var subjects = report.AffectedPersons.Select(a => new Core.Privacy.Pseudonym(UInt128.Parse(a.Pseudonym, NumberStyles.HexNumber, CultureInfo.InvariantCulture)));
+        // The report lists pseudonyms, so it is a read of individual-level data itself, recorded before it is sent.
+        if (!await recorder.RecordAsync(context, "incident.report", id, context.Request.QueryString.Value ?? "",
+                [new LedgerField("pseudonym", DataClassification.Pseudonymous), new LedgerField("timeline", DataClassification.Aggregate)],
+                report.AffectedPersons.Count, subjects)) return;
         if (format == "md")
         {
             context.Response.ContentType = "text/markdown; charset=utf-8";
@@ -178,24 +160,6 @@ public static class LedgerEndpoints
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(16 * 1024);
         using (var writer = new Utf8JsonWriter(buffer)) IncidentReportFormatter.WriteJson(writer, report);
         await context.Response.Body.WriteAsync(buffer.WrittenMemory);
-    }
-
-    private readonly record struct Caller(string Principal, string Credential);
-
-    /// <summary>Placeholder: any project secret or service account; the accounts system's auditor role replaces it.</summary>
-    private static async Task<Caller?> AuthenticateAsync(HttpContext context, ProjectDirectory projects)
-    {
-        var auth = ProjectAuthenticator.Authenticate(context, projects, null, allowToken: false);
-        if (auth.Project is { } project)
-        {
-            ProjectAuthenticator.TryReadBasic(context.Request.Headers.Authorization.ToString(), out var user, out var password);
-            // Never the secret itself: a project secret is named by its project, a service account by its user name.
-            var credential = password.Length > 0 ? "service-account:" + user : "project-secret:" + project.Id.ToString(CultureInfo.InvariantCulture);
-            return new Caller("project:" + project.Id.ToString(CultureInfo.InvariantCulture), credential);
-        }
-        context.Response.Headers.WWWAuthenticate = "Basic realm=\"veil\"";
-        await Problems.Write(context, 401, "Unauthorized", auth.Failure!);
-        return null;
     }
 
     /// <summary>Reads a whole-number query parameter; returns the error to report, or null.</summary>

@@ -13,13 +13,22 @@ public sealed class LedgerEndpointTests : IAsyncLifetime
 {
     private VeilTestServer _veil = null!;
     private HttpClient _client = null!;
-    private string _secret = "";
+    private int _project;
+    private Security.Accounts.IssuedSession _owner = null!;
+    private Security.Accounts.IssuedSession _analyst = null!;
 
     public async Task InitializeAsync()
     {
         _veil = await VeilTestServer.StartAsync();
-        _client = _veil.CreateClient();
-        _secret = _veil.CreateProject("ledger").Secret;
+        _client = _veil.CreateClient(cookies: false);
+        _project = _veil.CreateProject("ledger").Id;
+        var accounts = _veil.Server.Accounts;
+        var owner = accounts.Store.CreateUser("owner@ledger.example", accounts.Hasher.Hash("unused owner passphrase"), false);
+        accounts.Store.SetMembership(owner.Id, _project, "owner");
+        _owner = accounts.StartSession(owner, Security.Access.MfaLevel.Totp, accounts.Now);
+        var analyst = accounts.Store.CreateUser("analyst@ledger.example", accounts.Hasher.Hash("unused analyst passphrase"), false);
+        accounts.Store.SetMembership(analyst.Id, _project, "analyst");
+        _analyst = accounts.StartSession(analyst, Security.Access.MfaLevel.Totp, accounts.Now);
     }
 
     public async Task DisposeAsync()
@@ -28,10 +37,10 @@ public sealed class LedgerEndpointTests : IAsyncLifetime
         await _veil.DisposeAsync();
     }
 
-    private HttpRequestMessage Get(string path)
+    private HttpRequestMessage Get(string path, Security.Accounts.IssuedSession? session = null)
     {
         var request = new HttpRequestMessage(HttpMethod.Get, path);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(_secret + ":")));
+        request.Headers.Add("Cookie", $"{Access.SessionCookie.Name}={(session ?? _owner).Token}");
         return request;
     }
 
@@ -49,7 +58,7 @@ public sealed class LedgerEndpointTests : IAsyncLifetime
                 Credential = "key-leaked",
                 ClientIp = IPAddress.Parse("198.51.100.4"),
                 Action = "export",
-                Project = 1,
+                Project = _project,
                 Fields = [new LedgerField("distinct_id", DataClassification.Pseudonymous)],
                 Rows = 2,
                 Subjects = SubjectSet.Of([new Pseudonym((UInt128)i), new Pseudonym((UInt128)(i + 1))]),
@@ -64,7 +73,12 @@ public sealed class LedgerEndpointTests : IAsyncLifetime
         var early = verifier.Verify(await first.Content.ReadAsStringAsync())!;
         Assert.Equal(9, early.Size);
 
-        using var incident = await _client.SendAsync(Get("/api/incident?credential=key-leaked&format=json"));
+        // An analyst reads individuals but not the ledger; only the project's owner or auditor gets incident reports.
+        using (var refused = await _client.SendAsync(Get($"/api/projects/{_project}/incident?credential=key-leaked", _analyst)))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        }
+        using var incident = await _client.SendAsync(Get($"/api/projects/{_project}/incident?credential=key-leaked&format=json"));
         incident.EnsureSuccessStatusCode();
         using (var report = JsonDocument.Parse(await incident.Content.ReadAsStringAsync()))
         {
