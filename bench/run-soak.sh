@@ -183,6 +183,9 @@ SOAK_START="$(date +%s)"
 log "soak: $FORMAT at $RATE events/s for ${DURATION}s"
 load_run "soak" "$WORK/soak.json" --duration "${DURATION}s" --rate "$RATE" --seed 2 || log "soak run ended with an error (kept)"
 SOAK_END="$(date +%s)"
+# veil-load builds every request body before its clock starts: the soak proper begins after that.
+PREPARE_S="$(num_field prepare_s "$WORK/soak.json" || true)"
+SOAK_START=$((SOAK_START + $(printf '%.0f' "${PREPARE_S:-0}")))
 sleep 2
 stop_pid "$COUNTERS_PID" 5
 COUNTERS_PID=""
