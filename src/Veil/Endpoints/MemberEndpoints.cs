@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Veil.Access;
 using Veil.Hosting;
 using Veil.Security.Access;
+using Veil.Security.Ledger;
 using Veil.Security.Accounts;
 using Veil.Storage.Metadata;
 
@@ -20,12 +21,13 @@ public static class MemberEndpoints
         app.MapDelete("/api/projects/{id:int}/service-accounts/{username}", DeleteServiceAccount).RequireVeil(Permission.ManageCredentials).RequireRateLimiting(RateLimits.Api);
     }
 
-    private static IResult ListMembers(int id, AccountService accounts) =>
-        Results.Json(new
-        {
-            project = id,
-            members = accounts.Store.ListMembers(id).Select(m => new { user_id = m.UserId, email = accounts.Store.FindUser(m.UserId)?.Email, role = m.Role }),
-        });
+    // Admin views of people and credentials are reads too: recorded on the access ledger before they are answered.
+    private static async Task<IResult> ListMembers(HttpContext context, int id, AccountService accounts, ReadRecorder recorder)
+    {
+        var members = accounts.Store.ListMembers(id).Select(m => new { user_id = m.UserId, email = accounts.Store.FindUser(m.UserId)?.Email, role = m.Role }).ToList();
+        if (!await recorder.RecordAsync(context, "admin.members", id, "", [new("staff accounts", DataClassification.Aggregate)], members.Count, [])) return Results.Empty;
+        return Results.Json(new { project = id, members });
+    }
 
     private static async Task<IResult> InviteAsync(HttpContext context, int id, AccountService accounts)
     {
@@ -54,20 +56,20 @@ public static class MemberEndpoints
         return Results.NoContent();
     }
 
-    private static IResult ListServiceAccounts(int id, AccountService accounts) =>
-        Results.Json(new
+    private static async Task<IResult> ListServiceAccounts(HttpContext context, int id, AccountService accounts, ReadRecorder recorder)
+    {
+        var list = accounts.Store.ListServiceAccounts(id).Select(a => new
         {
-            project = id,
-            service_accounts = accounts.Store.ListServiceAccounts(id).Select(a => new
-            {
-                username = a.Username,
-                scopes = ScopeNames.Format(ScopeNames.ParseStored(a.Scopes)),
-                expires_at = a.ExpiresAt,
-                allow_ips = a.AllowedIps,
-                last_used_at = a.LastUsedAt,
-                created_at = a.CreatedAt,
-            }),
-        });
+            username = a.Username,
+            scopes = ScopeNames.Format(ScopeNames.ParseStored(a.Scopes)),
+            expires_at = a.ExpiresAt,
+            allow_ips = a.AllowedIps,
+            last_used_at = a.LastUsedAt,
+            created_at = a.CreatedAt,
+        }).ToList();
+        if (!await recorder.RecordAsync(context, "admin.service-accounts", id, "", [new("credentials (no secrets)", DataClassification.Aggregate)], list.Count, [])) return Results.Empty;
+        return Results.Json(new { project = id, service_accounts = list });
+    }
 
     private static async Task<IResult> CreateServiceAccountAsync(HttpContext context, int id, AccountService accounts)
     {
