@@ -2,8 +2,8 @@ using System.Security.Cryptography;
 using Veil.Access;
 using Veil.Hosting;
 using Veil.Security.Access;
-using Veil.Security.Ledger;
 using Veil.Security.Accounts;
+using Veil.Security.Ledger;
 using Veil.Storage.Metadata;
 
 namespace Veil.Endpoints;
