@@ -88,8 +88,19 @@ internal static class Generators
             return new ReferenceData(events, map, profiles);
         });
 
+    /// <summary>The cohorts every generated project has (ids 1-3), dynamic, evaluated at <see cref="QueryStore.Now"/>.</summary>
+    public static readonly IReadOnlyDictionary<long, CohortDefinition> Cohorts = new Dictionary<long, CohortDefinition>
+    {
+        [1] = new([CohortCriterion.Did("A", atLeast: 2)]),
+        [2] = new([CohortCriterion.DidNotDo("B", withinDays: 10), CohortCriterion.HasProfile(new(new("tier", PropertySource.Profile), FilterOperator.Equals, ["gold"], []))]),
+        [3] = new([CohortCriterion.Did("C", 1, withinDays: 20, filters: [new(new("plan"), FilterOperator.Equals, ["pro"], [])])]),
+    };
+
     private static readonly PropertyFilter[] FilterPool =
     [
+        new(new("$cohort"), FilterOperator.InCohort, [], [], 1),
+        new(new("$cohort"), FilterOperator.NotInCohort, [], [], 2),
+        new(new("$cohort"), FilterOperator.InCohort, [], [], 3),
         new(new("plan"), FilterOperator.Equals, ["pro"], []),
         new(new("plan"), FilterOperator.Equals, ["pro", "free"], []),
         new(new("plan"), FilterOperator.NotEquals, ["free"], []),

@@ -18,7 +18,7 @@ public sealed class PropertyTests : IDisposable
         {
             var project = _store.Load(data);
             var report = _store.Engine.Insights(project, query, "UTC", QueryOptions.None);
-            var expected = new ReferenceEngine(data).Insights(project, query, report.Range);
+            var expected = new ReferenceEngine(data, id => Generators.Cohorts[id], QueryStore.Now).Insights(project, query, report.Range);
             Results.Equal(expected, report.Cells.ToList(), Describe(query));
         }, iter: 200, threads: 1);
     }
@@ -30,7 +30,7 @@ public sealed class PropertyTests : IDisposable
         {
             var project = _store.Load(data);
             var report = _store.Engine.Funnel(project, query, "UTC", QueryOptions.None);
-            var expected = new ReferenceEngine(data).Funnel(project, query, report.Range);
+            var expected = new ReferenceEngine(data, id => Generators.Cohorts[id], QueryStore.Now).Funnel(project, query, report.Range);
             Results.Equal(expected, report.Rows.ToList(), Describe(query));
         }, iter: 200, threads: 1);
     }
@@ -42,7 +42,7 @@ public sealed class PropertyTests : IDisposable
         {
             var project = _store.Load(data);
             var report = _store.Engine.Retention(project, query, "UTC", QueryOptions.None);
-            var expected = new ReferenceEngine(data).Retention(project, query, report.Range);
+            var expected = new ReferenceEngine(data, id => Generators.Cohorts[id], QueryStore.Now).Retention(project, query, report.Range);
             Results.Equal(expected, report.Rows.ToList(), Describe(query));
         }, iter: 150, threads: 1);
     }

@@ -8,9 +8,10 @@ namespace Veil.Query.Reference;
 /// The deliberately naive implementation of every report over an in-memory list of events: obviously correct and slow.
 /// Property tests check the SQL planners against it.
 /// </summary>
-public sealed class ReferenceEngine(ReferenceData data)
+public sealed class ReferenceEngine(ReferenceData data, Func<long, CohortDefinition?>? cohorts = null, DateTime? nowUtc = null)
 {
     private readonly List<ReferenceEvent> _events = data.Events.Select(e => new ReferenceEvent(e, data)).ToList();
+    private readonly Dictionary<long, HashSet<Guid>> _members = [];
 
     /// <summary>The cells of every series, as the SQL engine returns them (non-empty cells only).</summary>
     public List<InsightsCell> Insights(int projectId, InsightsQuery query, ResolvedRange range)
@@ -192,8 +193,37 @@ public sealed class ReferenceEngine(ReferenceData data)
         return values[lo] + ((values[hi] - values[lo]) * (position - lo));
     }
 
-    internal static bool Matches(ReferenceEvent e, PropertyFilter filter)
+    /// <summary>The persons of a cohort among the events of <paramref name="projectId"/>.</summary>
+    public HashSet<Guid> CohortMembers(int projectId, CohortDefinition definition)
     {
+        var now = nowUtc ?? DateTime.UtcNow;
+        var members = new HashSet<Guid>();
+        foreach (var person in _events.Where(e => e.Stored.ProjectId == projectId && e.Person is not null).GroupBy(e => e.Person!.Value))
+        {
+            var all = definition.Criteria.All(c =>
+            {
+                if (c.Profile is { } profile) return Matches(person.First(), profile);
+                var count = person.Count(e => e.Stored.Name == c.Event && c.Filters.All(f => Matches(e, f)) && e.Time <= now
+                    && (c.WithinDays is not { } days || e.Time >= now.AddDays(-days)));
+                return c.DidNot ? count == 0 : count >= c.MinCount;
+            });
+            if (all) members.Add(person.Key);
+        }
+        return members;
+    }
+
+    internal bool Matches(ReferenceEvent e, PropertyFilter filter)
+    {
+        if (filter.IsCohort)
+        {
+            var id = filter.CohortId!.Value;
+            if (!_members.TryGetValue(id, out var members))
+            {
+                _members[id] = members = CohortMembers(e.Stored.ProjectId, cohorts!(id)!);
+            }
+            var inside = e.Person is { } p && members.Contains(p);
+            return filter.Operator == FilterOperator.InCohort ? inside : !inside;
+        }
         if (filter.IsNumeric)
         {
             if (e.Number(filter.Property) is not { } x) return false;

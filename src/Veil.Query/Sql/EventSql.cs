@@ -7,7 +7,7 @@ namespace Veil.Query.Sql;
 /// Writes the SQL fragments every planner shares: the events of a project joined to their person (identity map) and,
 /// when a query reads profile properties, the person's profile; property values; filters. Values become parameters.
 /// </summary>
-internal sealed class EventSql(SqlDialect dialect, SqlParameters parameters, int projectId)
+internal sealed class EventSql(SqlDialect dialect, SqlParameters parameters, int projectId, CohortContext? cohorts = null, bool insideCohort = false)
 {
     public const string Person = "coalesce(m.person, e.distinct_id)";
 
@@ -65,7 +65,7 @@ internal sealed class EventSql(SqlDialect dialect, SqlParameters parameters, int
     /// <summary>One filter as a boolean SQL expression.</summary>
     public string Filter(PropertyFilter filter)
     {
-        if (filter.IsCohort) throw new QueryValidationException("Cohort filters are not supported yet.");
+        if (filter.IsCohort) return Cohort(filter);
         if (filter.IsNumeric)
         {
             var number = Number(filter.Property);
@@ -101,6 +101,40 @@ internal sealed class EventSql(SqlDialect dialect, SqlParameters parameters, int
             default:
                 throw new QueryValidationException($"Unsupported filter operator {filter.Operator}.");
         }
+    }
+
+    /// <summary>Membership of the event's person in a cohort, as <c>IN</c> a subquery of the cohort's persons.</summary>
+    private string Cohort(PropertyFilter filter)
+    {
+        if (insideCohort) throw new QueryValidationException("A cohort's criteria cannot refer to other cohorts.");
+        var id = filter.CohortId!.Value;
+        if (cohorts?.Find(id) is not { } definition) throw new QueryValidationException($"There is no cohort {id} in this project.");
+        var members = new EventSql(dialect, parameters, projectId, cohorts, insideCohort: true).CohortMembers(definition, cohorts.NowUtc);
+        return filter.Operator == FilterOperator.InCohort
+            ? $"({Person} IN ({members}))"
+            : $"({Person} IS NULL OR {Person} NOT IN ({members}))";
+    }
+
+    /// <summary>The persons of a cohort: every person with events, grouped, kept when each criterion's count or profile test holds.</summary>
+    public string CohortMembers(CohortDefinition definition, DateTime nowUtc)
+    {
+        var having = new List<string>();
+        var now = parameters.Add(nowUtc);
+        foreach (var c in definition.Criteria)
+        {
+            if (c.Profile is { } profile)
+            {
+                having.Add($"coalesce(bool_or({Filter(profile)}), false)");
+                continue;
+            }
+            var condition = $"e.event = {parameters.Add(c.Event!)} AND {Filters(c.Filters)} AND e.time <= {now}";
+            if (c.WithinDays is { } days) condition += $" AND e.time >= {parameters.Add(nowUtc.AddDays(-days))}";
+            having.Add(c.DidNot
+                ? $"count(*) FILTER (WHERE {condition}) = 0"
+                : $"count(*) FILTER (WHERE {condition}) >= {parameters.Add((long)c.MinCount)}");
+        }
+        var groupBy = having.Count == 0 ? "" : " HAVING " + string.Join(" AND ", having);
+        return $"SELECT {Person} AS person {From()} WHERE e.project_id = {_project} AND e.distinct_id IS NOT NULL GROUP BY {Person}{groupBy}";
     }
 
     private string JsonColumn(PropertyRef property)

@@ -11,12 +11,12 @@ namespace Veil.Query.Sql;
 /// optimal for ordered funnels. Exclusions remove persons; breakdown values are ranked by entries.
 /// Result columns: grouping (3 = whole funnel), other, breakdown, count per step, median seconds per later step.
 /// </summary>
-public sealed class FunnelPlanner(SqlDialect dialect)
+public sealed class FunnelPlanner(SqlDialect dialect, CohortContext? cohorts = null)
 {
     public SqlStatement Plan(int projectId, FunnelQuery query, ResolvedRange range)
     {
         var parameters = new SqlParameters();
-        var events = new EventSql(dialect, parameters, projectId);
+        var events = new EventSql(dialect, parameters, projectId, cohorts);
         var n = query.Steps.Count;
         var stepFlags = query.Steps.Select(s => $"(e.event = {parameters.Add(s.Event)} AND {events.Filters(s.Filters)})").ToList();
         var exclusionFlags = query.Exclusions.Select(x => $"(e.event = {parameters.Add(x.Event)} AND {events.Filters(x.Filters)})").ToList();

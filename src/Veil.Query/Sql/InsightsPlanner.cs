@@ -10,14 +10,14 @@ namespace Veil.Query.Sql;
 /// values; the top breakdown combinations by event count (the rest mapped to "other"); the measure per cell.
 /// Result columns: bucket, other (0/1), one column per breakdown, value, persons.
 /// </summary>
-public sealed class InsightsPlanner(SqlDialect dialect)
+public sealed class InsightsPlanner(SqlDialect dialect, CohortContext? cohorts = null)
 {
     /// <summary>The statement for series <paramref name="seriesIndex"/> of <paramref name="query"/>.</summary>
     public SqlStatement Plan(int projectId, InsightsQuery query, int seriesIndex, ResolvedRange range)
     {
         var series = query.Series[seriesIndex];
         var parameters = new SqlParameters();
-        var events = new EventSql(dialect, parameters, projectId);
+        var events = new EventSql(dialect, parameters, projectId, cohorts);
         var zone = parameters.Add(range.TimeZoneId);
         var bucket = query.Interval == Interval.Total
             ? dialect.NullTimestamp

@@ -10,12 +10,12 @@ namespace Veil.Query.Sql;
 /// period), then per cohort and breakdown the cohort size and persons retained per period.
 /// Result columns: grouping (1 = all cohorts), other, breakdown, cohort, size, one count per period.
 /// </summary>
-public sealed class RetentionPlanner(SqlDialect dialect)
+public sealed class RetentionPlanner(SqlDialect dialect, CohortContext? cohorts = null)
 {
     public SqlStatement Plan(int projectId, RetentionQuery query, ResolvedRange range)
     {
         var parameters = new SqlParameters();
-        var events = new EventSql(dialect, parameters, projectId);
+        var events = new EventSql(dialect, parameters, projectId, cohorts);
         var zone = parameters.Add(range.TimeZoneId);
         var bucket = dialect.Truncate(query.Unit, range.TimeZoneId == "UTC" ? "e.time" : dialect.LocalTime("e.time", zone));
         var born = $"(e.event = {parameters.Add(query.Born.Event)} AND {events.Filters(query.Born.Filters)})";
