@@ -137,6 +137,43 @@ public static class QueryJson
             Filters(root, "filters"), breakdown, Limit(root));
     }
 
+    public const int MaxCriteria = 20;
+
+    /// <summary>A cohort: <c>{"name": "…", "criteria": [{"did": "E", "atLeast": 3, "withinDays": 30, "filters": […]}, {"didNot": "E"}, {"profile": filter}]}</c>.</summary>
+    public static (string Name, CohortDefinition Definition) Cohort(JsonElement root)
+    {
+        Only(root, "", "name", "criteria");
+        var name = String(Required(root, "name", ""), "name");
+        if (name.Trim().Length is 0 or > 200) throw Bad("`name` must be 1-200 characters.");
+        var items = Array(root, "criteria", required: true);
+        if (items.Count is 0 or > MaxCriteria) throw Bad($"`criteria` must hold 1-{MaxCriteria} criteria.");
+        var criteria = items.Select((c, i) =>
+        {
+            var path = $"criteria[{i}]";
+            Only(c, path, "did", "didNot", "atLeast", "withinDays", "filters", "profile");
+            int? within = c.TryGetProperty("withinDays", out var w) ? Int(w, path + ".withinDays") : null;
+            if (within is < 1 or > TimeZones.MaxDays) throw Bad($"`{path}.withinDays` must be 1-{TimeZones.MaxDays}.");
+            if (c.TryGetProperty("profile", out var p))
+            {
+                if (c.TryGetProperty("did", out _) || c.TryGetProperty("didNot", out _)) throw Bad($"`{path}`: a criterion is either about behaviour or the profile.");
+                var filter = Filter(p, path + ".profile");
+                if (filter.IsCohort) throw Bad($"`{path}.profile`: a cohort cannot refer to another cohort.");
+                return CohortCriterion.HasProfile(filter with { Property = filter.Property with { Source = PropertySource.Profile } });
+            }
+            var filters = Filters(c, "filters", path);
+            if (filters.Any(f => f.IsCohort)) throw Bad($"`{path}.filters`: a cohort cannot refer to another cohort.");
+            if (c.TryGetProperty("did", out var did))
+            {
+                var atLeast = c.TryGetProperty("atLeast", out var a) ? Int(a, path + ".atLeast") : 1;
+                if (atLeast is < 1 or > 1_000_000) throw Bad($"`{path}.atLeast` must be 1-1000000.");
+                return CohortCriterion.Did(String(did, path + ".did"), atLeast, within, filters);
+            }
+            if (c.TryGetProperty("didNot", out var didNot)) return CohortCriterion.DidNotDo(String(didNot, path + ".didNot"), within, filters);
+            throw Bad($"`{path}` needs `did`, `didNot` or `profile`.");
+        }).ToList();
+        return (name.Trim(), new CohortDefinition(criteria));
+    }
+
     private static long Window(JsonElement root)
     {
         long seconds;

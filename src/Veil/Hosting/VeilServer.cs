@@ -192,6 +192,7 @@ public sealed class VeilServer : IAsyncDisposable
         NativeEndpoints.Map(app);
         ReadEndpoints.Map(app);
         QueryEndpoints.Map(app);
+        CohortEndpoints.Map(app);
         app.MapGet("/healthz", () => Results.Text("ok"));
 
         try

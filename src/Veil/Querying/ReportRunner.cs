@@ -18,7 +18,12 @@ internal sealed class ReportRunner(IEventStore store, IMetadataStore metadata, T
     /// <summary>The report kinds, as named in URLs (<c>/query/{kind}</c>) and on the command line.</summary>
     public static readonly IReadOnlyList<string> Kinds = ["insights", "funnels", "retention"];
 
-    private readonly QueryEngine _engine = new(DuckDbDialect.Instance, (statement, ct) => store.Query(statement.Text, statement.Parameters, ct), time);
+    private readonly QueryEngine _engine = new(DuckDbDialect.Instance, (statement, ct) => store.Query(statement.Text, statement.Parameters, ct), time,
+        (projectId, id) => metadata.FindCohort(projectId, id) is { } cohort ? QueryJson.Cohort(QueryJson.ParseDocument(cohort.DefinitionJson)).Definition : null);
+
+    /// <summary>How many persons are in a cohort now.</summary>
+    public long CountCohort(int projectId, CohortDefinition definition, CancellationToken cancellationToken = default) =>
+        _engine.CountCohort(projectId, definition, cancellationToken);
 
     /// <summary>The metadata setting holding a project's IANA time zone.</summary>
     public static string TimeZoneSetting(int projectId) => $"timezone:{projectId}";

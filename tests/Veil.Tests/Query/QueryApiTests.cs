@@ -70,6 +70,25 @@ public sealed class QueryApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_saved_cohort_filters_reports_and_reports_its_size()
+    {
+        var created = await _client.SendForReplyAsync(VeilHttp.Post($"/api/projects/{_project.Id}/cohorts",
+            """{"name":"Buyers","criteria":[{"did":"Purchase","withinDays":7}]}""", VeilHttp.Json).WithBasic(_project.Secret));
+        Assert.True(created.Status == 201, created.Text);
+        var cohortId = (long)JsonNode.Parse(created.Text)!["id"]!;
+        var read = await _client.SendForReplyAsync(VeilHttp.Request(HttpMethod.Get, $"/api/projects/{_project.Id}/cohorts/{cohortId}").WithBasic(_project.Secret));
+        Assert.Equal(2, (int)JsonNode.Parse(read.Text)!["size"]!);
+        var reply = await QueryAsync("insights", $$"""{"dateRange":{"last":2},"interval":"total","series":[{"event":"Signup","measure":"unique","filters":[{"operator":"notInCohort","cohort":{{cohortId}}}]}]}""");
+        Assert.True(reply.Status == 200, reply.Text);
+        Assert.Equal(1.0, (double)JsonNode.Parse(reply.Text)!["series"]![0]!["rows"]![0]!["values"]![0]!);
+        (await _client.SendForReplyAsync(VeilHttp.Post($"/api/projects/{_project.Id}/cohorts", """{"name":"x","criteria":[{"did":"A","atLeast":0}]}""", VeilHttp.Json)
+            .WithBasic(_project.Secret))).AssertRefused(400, "atLeast");
+        var deleted = await _client.SendForReplyAsync(VeilHttp.Request(HttpMethod.Delete, $"/api/projects/{_project.Id}/cohorts/{cohortId}").WithBasic(_project.Secret));
+        Assert.Equal(204, deleted.Status);
+        (await QueryAsync("insights", $$"""{"series":[{"event":"Signup","filters":[{"operator":"inCohort","cohort":{{cohortId}}}]}]}""")).AssertRefused(400, "no cohort");
+    }
+
+    [Fact]
     public async Task Bad_queries_are_refused_with_problem_details()
     {
         var steps = string.Join(",", Enumerable.Range(0, 11).Select(i => $$"""{"event":"E{{i}}"}"""));
