@@ -66,6 +66,18 @@ public sealed class QueryEngine(
         return new RetentionReport(query, range, Threshold(rows, options));
     }
 
+    public FlowsReport Flows(int projectId, FlowsQuery query, string projectZone, QueryOptions options, CancellationToken cancellationToken = default)
+    {
+        var range = Resolve(query.Range, query.TimeZone, projectZone);
+        var (nodes, links) = FlowsPlanner.Read(query, run(new FlowsPlanner(dialect, Cohorts(projectId)).Plan(projectId, query, range), cancellationToken));
+        if (options.MinimumPersons is { } k && k > 1)
+        {
+            nodes = nodes.Select(n => n.Persons < k ? n with { Persons = 0, Suppressed = true } : n).ToList();
+            links = links.Select(l => l.Persons < k ? l with { Persons = 0, Suppressed = true } : l).ToList();
+        }
+        return new FlowsReport(query, range, nodes, links);
+    }
+
     /// <summary>Hides every retention count (cohort size or retained persons) under k.</summary>
     public static List<RetentionRow> Threshold(List<RetentionRow> rows, QueryOptions options)
     {

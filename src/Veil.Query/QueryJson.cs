@@ -137,6 +137,26 @@ public static class QueryJson
             Filters(root, "filters"), breakdown, Limit(root));
     }
 
+    public const int MaxFlowSteps = 10;
+
+    public static FlowsQuery Flows(JsonElement root)
+    {
+        Only(root, "", "dateRange", "timezone", "anchor", "steps", "direction", "window", "windowSeconds", "filters", "limit");
+        var a = Required(root, "anchor", "");
+        Only(a, "anchor", "event", "filters");
+        var anchor = new FunnelStep(String(Required(a, "event", "anchor"), "anchor.event"), Filters(a, "filters", "anchor"));
+        var steps = root.TryGetProperty("steps", out var s) ? Int(s, "steps") : 3;
+        if (steps is < 1 or > MaxFlowSteps) throw Bad($"`steps` must be 1-{MaxFlowSteps}, got {steps}.");
+        var before = root.TryGetProperty("direction", out var d) && String(d, "direction") switch
+        {
+            "after" => false,
+            "before" => true,
+            var other => throw Bad($"`direction` must be after or before, got \"{Short(other)}\"."),
+        };
+        var window = root.TryGetProperty("window", out _) || root.TryGetProperty("windowSeconds", out _) ? Window(root) : 86_400L;
+        return new FlowsQuery(Range(root), TimeZone(root), anchor, steps, before, window, Filters(root, "filters"), Limit(root));
+    }
+
     public const int MaxCriteria = 20;
 
     /// <summary>A cohort: <c>{"name": "…", "criteria": [{"did": "E", "atLeast": 3, "withinDays": 30, "filters": […]}, {"didNot": "E"}, {"profile": filter}]}</c>.</summary>

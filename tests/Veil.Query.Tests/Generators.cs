@@ -176,6 +176,16 @@ internal static class Generators
                 filters, breakdown < 0 ? null : BreakdownPool[breakdown], limit);
         });
 
+    public static readonly Gen<FlowsQuery> Flows = Gen.Select(
+        Gen.Select(Gen.Frequency((1, Range), (3, ShortRange)), Gen.Int[0, Zones.Length - 1], Gen.Int[0, 2], Gen.Int[0, FilterPool.Length]),
+        Gen.Select(Gen.Int[1, 4], Gen.Bool, Pick(60L, 1800L, 6 * 3600L, 86_400L, 7 * 86_400L), Filters, Gen.Int[1, 3])).Select((a, b) =>
+        {
+            var (range, zone, anchor, anchorFilter) = a;
+            var (steps, before, window, filters, limit) = b;
+            var step = new FunnelStep(Names[anchor], anchorFilter < FilterPool.Length ? [FilterPool[anchorFilter]] : []);
+            return new FlowsQuery(range, Zones[zone], step, steps, before, window, filters, limit);
+        });
+
     private static readonly Gen<FunnelStep> Step = Gen.Select(Gen.Int[0, 2], Gen.Int[0, FilterPool.Length - 1].Array[0, 1])
         .Select((e, f) => new FunnelStep(Names[e], f.Select(i => FilterPool[i]).ToList()));
 

@@ -47,6 +47,18 @@ public sealed class PropertyTests : IDisposable
         }, iter: 150, threads: 1);
     }
 
+    [Fact]
+    public void Flows_match_the_reference()
+    {
+        Gen.Select(Gen.Frequency((1, Generators.Data), (3, Generators.DenseData)), Generators.Flows).Sample((data, query) =>
+        {
+            var project = _store.Load(data);
+            var report = _store.Engine.Flows(project, query, "UTC", QueryOptions.None);
+            var (nodes, links) = new ReferenceEngine(data, id => Generators.Cohorts[id], QueryStore.Now).Flows(project, query, report.Range);
+            Results.Equal(nodes, links, report.Nodes.ToList(), report.Links.ToList(), Describe(query));
+        }, iter: 150, threads: 1);
+    }
+
     private static string Describe(object query) => System.Text.Json.JsonSerializer.Serialize(query, JsonOptions);
 
     private static readonly System.Text.Json.JsonSerializerOptions JsonOptions = new()

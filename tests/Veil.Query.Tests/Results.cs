@@ -41,6 +41,16 @@ internal static class Results
         if (e != a) Assert.Fail($"{context}\nreference:\n{e}\nengine:\n{a}");
     }
 
+    public static void Equal(List<FlowNode> nodes, List<FlowLink> links, List<FlowNode> actualNodes, List<FlowLink> actualLinks, string context)
+    {
+        static string D(IEnumerable<FlowNode> n, IEnumerable<FlowLink> l) =>
+            string.Join("\n", n.Select(x => $"node {x.Step} {x.Event ?? "<other>"} = {x.Persons}")
+                .Concat(l.Select(x => $"link {x.Step} {x.From ?? "<other>"} -> {x.To ?? "<other>"} = {x.Persons}")).Order(StringComparer.Ordinal));
+        var e = D(nodes, links);
+        var a = D(actualNodes, actualLinks);
+        if (e != a) Assert.Fail($"{context}\nreference:\n{e}\nengine:\n{a}");
+    }
+
     // Rounded to 9 significant digits: exact for counts, tolerant of summation order for sums and averages.
     private static string Number(double? value) => value is { } v ? v.ToString("G9", CultureInfo.InvariantCulture) : "null";
 }

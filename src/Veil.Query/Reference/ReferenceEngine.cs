@@ -161,6 +161,39 @@ public sealed class ReferenceEngine(ReferenceData data, Func<long, CohortDefinit
         }
     }
 
+    /// <summary>Flows nodes and links, steps negative before the anchor.</summary>
+    public (List<FlowNode> Nodes, List<FlowLink> Links) Flows(int projectId, FlowsQuery query, ResolvedRange range)
+    {
+        var window = TimeSpan.FromSeconds(query.WindowSeconds);
+        var paths = new List<string[]>();
+        foreach (var person in _events.Where(e => e.Stored.ProjectId == projectId && e.Person is not null && query.Filters.All(f => Matches(e, f)))
+                     .GroupBy(e => e.Person))
+        {
+            var ordered = person.ToList();
+            ordered.Sort((a, b) => a.CompareOrder(b));
+            var anchor = ordered.FirstOrDefault(e => e.Time >= range.FromUtc && e.Time < range.ToUtc && IsStep(e, query.Anchor));
+            if (anchor is null) continue;
+            var next = query.Before
+                ? ordered.Where(e => e.CompareOrder(anchor) < 0 && e.Time >= anchor.Time - window).Reverse()
+                : ordered.Where(e => e.CompareOrder(anchor) > 0 && e.Time <= anchor.Time + window);
+            paths.Add([query.Anchor.Event, .. next.Take(query.Steps).Select(e => e.Stored.Name)]);
+        }
+        var kept = new Dictionary<(int Step, string Event), bool>();
+        for (var step = 0; step <= query.Steps; step++)
+        {
+            var ranked = paths.Where(p => p.Length > step).GroupBy(p => p[step])
+                .OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).Select((g, i) => (g.Key, i < query.Limit));
+            foreach (var (name, keep) in ranked) kept[(step, name)] = keep;
+        }
+        string? Node(string[] path, int step) => kept[(step, path[step])] ? path[step] : null;
+        var sign = query.Before ? -1 : 1;
+        var nodes = paths.SelectMany(p => Enumerable.Range(0, p.Length).Select(step => (step, Node(p, step))))
+            .GroupBy(x => x).Select(g => new FlowNode(sign * g.Key.step, g.Key.Item2, g.Count())).ToList();
+        var links = paths.SelectMany(p => Enumerable.Range(0, p.Length - 1).Select(step => (step, Node(p, step), Node(p, step + 1))))
+            .GroupBy(x => x).Select(g => new FlowLink(sign * g.Key.step, g.Key.Item2, g.Key.Item3, g.Count())).ToList();
+        return (nodes, links);
+    }
+
     private static int Periods(Interval unit, DateTime from, DateTime to) => unit switch
     {
         Interval.Week => (int)Math.Floor((to - from).TotalDays / 7),

@@ -89,6 +89,15 @@ public sealed class QueryApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Flows_are_sankey_nodes_and_links()
+    {
+        var reply = await QueryAsync("flows", """{"dateRange":{"last":2},"anchor":{"event":"Signup"},"steps":1}""");
+        Assert.True(reply.Status == 200, reply.Text);
+        var links = JsonNode.Parse(reply.Text)!["links"]!.AsArray().ToDictionary(l => (string)l!["target"]!, l => (int)l!["persons"]!);
+        Assert.Equal(new Dictionary<string, int> { ["1:Purchase"] = 2, ["1:View"] = 1 }, links);
+    }
+
+    [Fact]
     public async Task Bad_queries_are_refused_with_problem_details()
     {
         var steps = string.Join(",", Enumerable.Range(0, 11).Select(i => $$"""{"event":"E{{i}}"}"""));
