@@ -47,7 +47,7 @@ public sealed class QueryEngine(
         var cells = new List<InsightsCell>();
         for (var s = 0; s < query.Series.Count; s++)
         {
-            cells.AddRange(InsightsPlanner.Read(s, query.Breakdowns.Count, run(planner.Plan(projectId, query, s, range), cancellationToken)));
+            cells.AddRange(InsightsPlanner.Read(s, query.Breakdowns.Count, run(planner.Plan(projectId, query, s, range, countPersons: options.MinimumPersons is not null), cancellationToken)));
         }
         return new InsightsReport(query, range, Threshold(cells, options));
     }

@@ -17,10 +17,10 @@ public sealed class PropertyTests : IDisposable
         Gen.Select(Generators.Data, Generators.Insights).Sample((data, query) =>
         {
             var project = _store.Load(data);
-            var report = _store.Engine.Insights(project, query, "UTC", QueryOptions.None);
+            var report = _store.Engine.Insights(project, query, "UTC", new QueryOptions(MinimumPersons: 1));
             var expected = new ReferenceEngine(data, id => Generators.Cohorts[id], QueryStore.Now).Insights(project, query, report.Range);
             Results.Equal(expected, report.Cells.ToList(), Describe(query));
-        }, iter: 200, threads: 1);
+        }, iter: 150, threads: 1);
     }
 
     [Fact]
@@ -32,7 +32,7 @@ public sealed class PropertyTests : IDisposable
             var report = _store.Engine.Funnel(project, query, "UTC", QueryOptions.None);
             var expected = new ReferenceEngine(data, id => Generators.Cohorts[id], QueryStore.Now).Funnel(project, query, report.Range);
             Results.Equal(expected, report.Rows.ToList(), Describe(query));
-        }, iter: 200, threads: 1);
+        }, iter: 150, threads: 1);
     }
 
     [Fact]
@@ -44,7 +44,7 @@ public sealed class PropertyTests : IDisposable
             var report = _store.Engine.Retention(project, query, "UTC", QueryOptions.None);
             var expected = new ReferenceEngine(data, id => Generators.Cohorts[id], QueryStore.Now).Retention(project, query, report.Range);
             Results.Equal(expected, report.Rows.ToList(), Describe(query));
-        }, iter: 150, threads: 1);
+        }, iter: 100, threads: 1);
     }
 
     [Fact]
@@ -56,7 +56,7 @@ public sealed class PropertyTests : IDisposable
             var report = _store.Engine.Flows(project, query, "UTC", QueryOptions.None);
             var (nodes, links) = new ReferenceEngine(data, id => Generators.Cohorts[id], QueryStore.Now).Flows(project, query, report.Range);
             Results.Equal(nodes, links, report.Nodes.ToList(), report.Links.ToList(), Describe(query));
-        }, iter: 150, threads: 1);
+        }, iter: 100, threads: 1);
     }
 
     private static string Describe(object query) => System.Text.Json.JsonSerializer.Serialize(query, JsonOptions);

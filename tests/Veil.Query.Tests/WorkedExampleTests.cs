@@ -140,7 +140,7 @@ public sealed class WorkedExampleTests : IDisposable
 
     private List<InsightsCell> Insights(int project, ReferenceData data, InsightsQuery query)
     {
-        var report = _store.Engine.Insights(project, query, "UTC", QueryOptions.None);
+        var report = _store.Engine.Insights(project, query, "UTC", new QueryOptions(MinimumPersons: 1));
         var expected = new ReferenceEngine(data, id => Generators.Cohorts[id], QueryStore.Now).Insights(project, query, report.Range);
         Results.Equal(expected, report.Cells.ToList(), "worked example");
         return report.Cells.OrderBy(c => c.Series).ThenBy(c => c.Bucket).ToList();

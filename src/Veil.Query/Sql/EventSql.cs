@@ -14,6 +14,7 @@ internal sealed class EventSql(SqlDialect dialect, SqlParameters parameters, int
     private readonly string _project = parameters.Add(projectId);
     private readonly Dictionary<string, string> _paths = new(StringComparer.Ordinal);
     private bool _needsProfiles;
+    private bool _needsIdentity;
 
     public SqlDialect Dialect => dialect;
 
@@ -21,11 +22,19 @@ internal sealed class EventSql(SqlDialect dialect, SqlParameters parameters, int
 
     public string Project => _project;
 
+    /// <summary>The event's resolved person (joins the identity map).</summary>
+    public string PersonColumn()
+    {
+        _needsIdentity = true;
+        return Person;
+    }
+
     /// <summary>The FROM clause with joins; call after every expression is written (it knows whether profiles are read).</summary>
     public string From()
     {
         var sql = new StringBuilder();
         sql.Append("FROM events e\n");
+        if (!_needsIdentity && !_needsProfiles) return sql.ToString();
         // One person per member even if the map ever holds several rows for it: the latest merge wins.
         sql.Append($"LEFT JOIN (SELECT member, {dialect.Latest("person", "lsn")} AS person FROM identity_map WHERE project_id = {_project} GROUP BY member) m ON m.member = e.distinct_id\n");
         if (_needsProfiles)
@@ -110,6 +119,7 @@ internal sealed class EventSql(SqlDialect dialect, SqlParameters parameters, int
         var id = filter.CohortId!.Value;
         if (cohorts?.Find(id) is not { } definition) throw new QueryValidationException($"There is no cohort {id} in this project.");
         var members = new EventSql(dialect, parameters, projectId, cohorts, insideCohort: true).CohortMembers(definition, cohorts.NowUtc);
+        _needsIdentity = true;
         return filter.Operator == FilterOperator.InCohort
             ? $"({Person} IN ({members}))"
             : $"({Person} IS NULL OR {Person} NOT IN ({members}))";
@@ -134,6 +144,7 @@ internal sealed class EventSql(SqlDialect dialect, SqlParameters parameters, int
                 : $"count(*) FILTER (WHERE {condition}) >= {parameters.Add((long)c.MinCount)}");
         }
         var groupBy = having.Count == 0 ? "" : " HAVING " + string.Join(" AND ", having);
+        _needsIdentity = true;
         return $"SELECT {Person} AS person {From()} WHERE e.project_id = {_project} AND e.distinct_id IS NOT NULL GROUP BY {Person}{groupBy}";
     }
 
@@ -147,13 +158,15 @@ internal sealed class EventSql(SqlDialect dialect, SqlParameters parameters, int
         return "e.properties";
     }
 
+    // A literal, not a parameter: DuckDB plans a constant path once instead of parsing it per row. The name is
+    // validated (no quotes, backslashes or control characters) and the pointer escaped as a SQL string literal.
     private string Path(string name)
     {
-        if (!_paths.TryGetValue(name, out var placeholder))
+        if (!_paths.TryGetValue(name, out var literal))
         {
-            placeholder = parameters.Add(PropertyNames.JsonPath(name));
-            _paths[name] = placeholder;
+            literal = dialect.StringLiteral(PropertyNames.JsonPath(name));
+            _paths[name] = literal;
         }
-        return placeholder;
+        return literal;
     }
 }

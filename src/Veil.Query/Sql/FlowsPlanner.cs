@@ -26,7 +26,7 @@ public sealed class FlowsPlanner(SqlDialect dialect, CohortContext? cohorts = nu
         var window = parameters.Add(query.WindowSeconds);
         var steps = parameters.Add(query.Steps);
         var limit = parameters.Add(query.Limit);
-        var sql = new StringBuilder("WITH ev AS (\n  SELECT ").Append(EventSql.Person).Append(" AS person, e.time AS t, e.insert_id AS id, e.event AS event, ");
+        var sql = new StringBuilder("WITH ev AS (\n  SELECT ").Append(events.PersonColumn()).Append(" AS person, e.time AS t, e.insert_id AS id, e.event AS event, ");
         sql.Append(anchor).Append(" AS anchor\n  ").Append(events.From());
         sql.Append($"  WHERE e.project_id = {events.Project} AND e.distinct_id IS NOT NULL AND e.time >= {lower} AND e.time < {upper} AND {globalFilters}\n)");
         var first = dialect.MinTuple([("t", "t"), ("id", "id")]);

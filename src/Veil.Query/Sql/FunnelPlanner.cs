@@ -26,7 +26,7 @@ public sealed class FunnelPlanner(SqlDialect dialect, CohortContext? cohorts = n
         var end = parameters.Add(range.ToUtc.AddSeconds(query.WindowSeconds));
         var window = parameters.Add(query.WindowSeconds);
 
-        var sql = new StringBuilder("WITH ev AS (\n  SELECT ").Append(EventSql.Person).Append(" AS person, e.time AS t, e.insert_id AS id");
+        var sql = new StringBuilder("WITH ev AS (\n  SELECT ").Append(events.PersonColumn()).Append(" AS person, e.time AS t, e.insert_id AS id");
         for (var k = 0; k < n; k++) sql.Append($", {stepFlags[k]} AS s{k}");
         for (var x = 0; x < exclusionFlags.Count; x++) sql.Append($", {exclusionFlags[x]} AS x{x}");
         sql.Append($", {breakdown} AS b\n  ");
