@@ -108,6 +108,7 @@ public sealed class QueryEngine(
             {
                 Counts = r.Counts.Select((c, i) => hidden[i] ? 0 : c).ToArray(),
                 MedianSeconds = r.MedianSeconds.Select((m, i) => hidden[i] ? null : m).ToArray(),
+                TimeToConvert = r.TimeToConvert.Select(c => c < k ? 0 : c).ToArray(),
                 Suppressed = hidden,
             };
         }).ToList();

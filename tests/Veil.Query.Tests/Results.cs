@@ -19,7 +19,7 @@ internal static class Results
 
     public static string Describe(IEnumerable<FunnelRow> rows) => string.Join("\n", rows
         .Select(r => $"{(r.Breakdown is null ? "<all>" : r.Other ? "<other>" : string.Join("|", r.Breakdown.Select(b => b ?? "<null>")))}: "
-            + string.Join(" ", r.Counts) + " / " + string.Join(" ", r.MedianSeconds.Select(Number)))
+            + string.Join(" ", r.Counts) + " / " + string.Join(" ", r.MedianSeconds.Select(Number)) + " / " + string.Join(" ", r.TimeToConvert))
         .Order(StringComparer.Ordinal));
 
     public static void Equal(List<FunnelRow> expected, List<FunnelRow> actual, string context)

@@ -111,7 +111,14 @@ public sealed class ReferenceEngine(ReferenceData data, Func<long, CohortDefinit
                     medians[k] = Percentile(reached.Select(p => (p.Steps[k]!.Time - p.Entry.Time).TotalMilliseconds / 1000.0).ToList(), 0.5);
                 }
             }
-            return new FunnelRow(key, other, counts, medians);
+            var histogram = new long[FunnelRow.ConversionBuckets.Count + 1];
+            foreach (var p in people.Where(p => p.Steps[n - 1] is not null))
+            {
+                var seconds = (p.Steps[n - 1]!.Time - p.Entry.Time).TotalMilliseconds / 1000.0;
+                var bucket = FunnelRow.ConversionBuckets.Count(edge => seconds >= edge);
+                histogram[bucket]++;
+            }
+            return new FunnelRow(key, other, counts, medians) { TimeToConvert = histogram };
         }
     }
 

@@ -66,6 +66,16 @@ public sealed class FunnelPlanner(SqlDialect dialect, CohortContext? cohorts = n
         for (var k = 1; k < n; k++) measures.Append($", count(t_{k}) AS c{k}");
         var half = parameters.Add(0.5);
         for (var k = 1; k < n; k++) measures.Append($", {dialect.Percentile(dialect.SecondsBetween("t0", $"t_{k}"), half)} AS m{k}");
+        var seconds = dialect.SecondsBetween("t0", $"t_{n - 1}");
+        long lowerBound = -1;
+        foreach (var edge in FunnelRow.ConversionBuckets.Append(long.MaxValue))
+        {
+            var low = parameters.Add((double)lowerBound);
+            measures.Append(edge == long.MaxValue
+                ? $", count(*) FILTER (WHERE {seconds} >= {low})"
+                : $", count(*) FILTER (WHERE {seconds} >= {low} AND {seconds} < {parameters.Add((double)edge)})");
+            lowerBound = edge;
+        }
         if (query.Breakdown is null)
         {
             sql.Append($"\nSELECT 3 AS g, 0 AS other, CAST(NULL AS VARCHAR) AS bk, {measures} FROM kept");
@@ -91,16 +101,18 @@ public sealed class FunnelPlanner(SqlDialect dialect, CohortContext? cohorts = n
             var medians = new double?[steps];
             for (var k = 0; k < steps; k++) counts[k] = Convert.ToInt64(row[3 + k], CultureInfo.InvariantCulture);
             for (var k = 1; k < steps; k++) medians[k] = row[2 + steps + k] is null ? null : Convert.ToDouble(row[2 + steps + k], CultureInfo.InvariantCulture);
+            var histogram = new long[FunnelRow.ConversionBuckets.Count + 1];
+            for (var i = 0; i < histogram.Length; i++) histogram[i] = Convert.ToInt64(row[2 + (2 * steps) + i], CultureInfo.InvariantCulture);
             if (Convert.ToInt32(row[0], CultureInfo.InvariantCulture) != 0)
             {
-                overall = new FunnelRow(null, false, counts, medians);
+                overall = new FunnelRow(null, false, counts, medians) { TimeToConvert = histogram };
                 continue;
             }
             var other = Convert.ToInt32(row[1], CultureInfo.InvariantCulture) == 1;
-            result.Add(new FunnelRow(other ? [] : [row[2] as string], other, counts, medians));
+            result.Add(new FunnelRow(other ? [] : [row[2] as string], other, counts, medians) { TimeToConvert = histogram });
         }
         // An empty input still has a whole-funnel row of zeros.
-        result.Insert(0, overall ?? new FunnelRow(null, false, new long[steps], new double?[steps]));
+        result.Insert(0, overall ?? new FunnelRow(null, false, new long[steps], new double?[steps]) { TimeToConvert = new long[FunnelRow.ConversionBuckets.Count + 1] });
         return result;
     }
 
