@@ -73,7 +73,7 @@ public static class QueryJson
 
     public static FunnelQuery Funnel(JsonElement root)
     {
-        Only(root, "", "dateRange", "timezone", "steps", "window", "windowSeconds", "order", "filters", "breakdown", "limit", "exclusions");
+        Only(root, "", "dateRange", "timezone", "steps", "window", "windowSeconds", "order", "filters", "breakdown", "limit", "exclusions", "holdConstant");
         var steps = Array(root, "steps", required: true).Select((s, i) =>
         {
             var path = $"steps[{i}]";
@@ -101,7 +101,8 @@ public static class QueryJson
             }).ToList()
             : [];
         var breakdown = root.TryGetProperty("breakdown", out var bd) ? Property(bd, "breakdown") : null;
-        return new FunnelQuery(Range(root), TimeZone(root), steps, window, Filters(root, "filters"), breakdown, Limit(root), exclusions);
+        var held = root.TryGetProperty("holdConstant", out var hc) ? Property(hc, "holdConstant") : null;
+        return new FunnelQuery(Range(root), TimeZone(root), steps, window, Filters(root, "filters"), breakdown, Limit(root), exclusions, held);
     }
 
     public const int MaxPeriods = 60;

@@ -196,6 +196,8 @@ internal static class Generators
             var (range, zone, steps, window) = a;
             var (filters, breakdown, limit, exclusion) = b;
             FunnelExclusion[] exclusions = exclusion < 0 ? [] : [new FunnelExclusion(Names[exclusion], [], 0, steps.Length - 1)];
-            return new FunnelQuery(range, Zones[zone], steps, window, filters, breakdown < 0 ? null : BreakdownPool[breakdown], limit, exclusions);
+            // Hold constant on some funnels (reusing the exclusion draw keeps the generator within Select's arity).
+            var held = exclusion == 2 ? BreakdownPool[(breakdown + 2) % BreakdownPool.Length] : null;
+            return new FunnelQuery(range, Zones[zone], steps, window, filters, breakdown < 0 ? null : BreakdownPool[breakdown], limit, exclusions, held);
         });
 }

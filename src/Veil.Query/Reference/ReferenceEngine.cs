@@ -79,7 +79,8 @@ public sealed class ReferenceEngine(ReferenceData data, Func<long, CohortDefinit
             for (var k = 1; k < n; k++)
             {
                 var previous = steps[k - 1]!;
-                steps[k] = ordered.FirstOrDefault(e => e.CompareOrder(previous) > 0 && e.Time <= limit && IsStep(e, query.Steps[k]));
+                steps[k] = ordered.FirstOrDefault(e => e.CompareOrder(previous) > 0 && e.Time <= limit && IsStep(e, query.Steps[k])
+                    && (query.HoldConstant is not { } held || e.Text(held) == entry.Text(held)));
                 if (steps[k] is null) break;
             }
             var excluded = query.Exclusions.Any(x => steps[x.AfterStep] is { } after && ordered.Any(e =>

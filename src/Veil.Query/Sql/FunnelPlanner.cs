@@ -21,6 +21,7 @@ public sealed class FunnelPlanner(SqlDialect dialect, CohortContext? cohorts = n
         var stepFlags = query.Steps.Select(s => $"(e.event = {parameters.Add(s.Event)} AND {events.Filters(s.Filters)})").ToList();
         var exclusionFlags = query.Exclusions.Select(x => $"(e.event = {parameters.Add(x.Event)} AND {events.Filters(x.Filters)})").ToList();
         var breakdown = query.Breakdown is null ? "CAST(NULL AS VARCHAR)" : events.Text(query.Breakdown);
+        var held = query.HoldConstant is null ? "CAST(NULL AS VARCHAR)" : events.Text(query.HoldConstant);
         var from = parameters.Add(range.FromUtc);
         var to = parameters.Add(range.ToUtc);
         var end = parameters.Add(range.ToUtc.AddSeconds(query.WindowSeconds));
@@ -29,19 +30,21 @@ public sealed class FunnelPlanner(SqlDialect dialect, CohortContext? cohorts = n
         var sql = new StringBuilder("WITH ev AS (\n  SELECT ").Append(events.PersonColumn()).Append(" AS person, e.time AS t, e.insert_id AS id");
         for (var k = 0; k < n; k++) sql.Append($", {stepFlags[k]} AS s{k}");
         for (var x = 0; x < exclusionFlags.Count; x++) sql.Append($", {exclusionFlags[x]} AS x{x}");
-        sql.Append($", {breakdown} AS b\n  ");
+        sql.Append($", {breakdown} AS b, {held} AS h\n  ");
         var globalFilters = events.Filters(query.Filters);
         sql.Append(events.From());
         sql.Append($"  WHERE e.project_id = {events.Project} AND e.time >= {from} AND e.time < {end} AND e.distinct_id IS NOT NULL AND {globalFilters}");
         sql.Append(" AND (").Append(string.Join(" OR ", stepFlags.Concat(exclusionFlags))).Append(")\n)");
 
-        var entry = dialect.MinTuple([("t", "t"), ("id", "id"), ("b", "b")]);
-        sql.Append($",\nf0 AS (SELECT person, {dialect.Field("k", "t")} AS t0, {dialect.Field("k", "b")} AS b, {dialect.Field("k", "t")} AS t, {dialect.Field("k", "id")} AS id FROM (SELECT person, {entry} AS k FROM ev WHERE s0 AND t >= {from} AND t < {to} GROUP BY person))");
+        var entry = dialect.MinTuple([("t", "t"), ("id", "id"), ("b", "b"), ("h", "h")]);
+        sql.Append($",\nf0 AS (SELECT person, {dialect.Field("k", "t")} AS t0, {dialect.Field("k", "b")} AS b, {dialect.Field("k", "h")} AS h, {dialect.Field("k", "t")} AS t, {dialect.Field("k", "id")} AS id FROM (SELECT person, {entry} AS k FROM ev WHERE s0 AND t >= {from} AND t < {to} GROUP BY person))");
         var next = dialect.MinTuple([("t", "e.t"), ("id", "e.id")]);
         for (var k = 1; k < n; k++)
         {
-            sql.Append($",\nf{k} AS (SELECT person, t0, b, {dialect.Field("k", "t")} AS t, {dialect.Field("k", "id")} AS id FROM (SELECT f.person, f.t0, f.b, {next} AS k FROM f{k - 1} f JOIN ev e ON e.person = f.person");
-            sql.Append($" WHERE e.s{k} AND {After("e", "f")} AND e.t <= {dialect.AddSeconds("f.t0", window)} GROUP BY f.person, f.t0, f.b))");
+            sql.Append($",\nf{k} AS (SELECT person, t0, b, h, {dialect.Field("k", "t")} AS t, {dialect.Field("k", "id")} AS id FROM (SELECT f.person, f.t0, f.b, f.h, {next} AS k FROM f{k - 1} f JOIN ev e ON e.person = f.person");
+            sql.Append($" WHERE e.s{k} AND {After("e", "f")} AND e.t <= {dialect.AddSeconds("f.t0", window)}");
+            if (query.HoldConstant is not null) sql.Append(" AND e.h IS NOT DISTINCT FROM f.h");
+            sql.Append(" GROUP BY f.person, f.t0, f.b, f.h))");
         }
         sql.Append(",\nchain AS (SELECT f0.person, f0.b, f0.t0, f0.t AS t_0, f0.id AS id_0");
         for (var k = 1; k < n; k++) sql.Append($", f{k}.t AS t_{k}, f{k}.id AS id_{k}");
