@@ -171,7 +171,19 @@ public static class QueryJson
         var criteria = items.Select((c, i) =>
         {
             var path = $"criteria[{i}]";
-            Only(c, path, "did", "didNot", "atLeast", "withinDays", "filters", "profile");
+            Only(c, path, "did", "didNot", "atLeast", "withinDays", "filters", "profile", "droppedAfter");
+            if (c.TryGetProperty("droppedAfter", out var dropped))
+            {
+                Only(dropped, path + ".droppedAfter", "funnel", "step");
+                var funnel = Funnel(Required(dropped, "funnel", path + ".droppedAfter"));
+                if (funnel.Steps.Concat(funnel.Exclusions.Select(x => new FunnelStep(x.Event, x.Filters))).SelectMany(st => st.Filters).Concat(funnel.Filters).Any(f => f.IsCohort))
+                {
+                    throw Bad($"`{path}.droppedAfter.funnel`: a cohort cannot refer to another cohort.");
+                }
+                var step = Int(Required(dropped, "step", path + ".droppedAfter"), path + ".droppedAfter.step");
+                if (step < 1 || step >= funnel.Steps.Count) throw Bad($"`{path}.droppedAfter.step` must be 1-{funnel.Steps.Count - 1} (the last step reached).");
+                return CohortCriterion.DroppedOff(funnel, step);
+            }
             int? within = c.TryGetProperty("withinDays", out var w) ? Int(w, path + ".withinDays") : null;
             if (within is < 1 or > TimeZones.MaxDays) throw Bad($"`{path}.withinDays` must be 1-{TimeZones.MaxDays}.");
             if (c.TryGetProperty("profile", out var p))

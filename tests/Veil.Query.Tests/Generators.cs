@@ -88,12 +88,13 @@ internal static class Generators
             return new ReferenceData(events, map, profiles);
         });
 
-    /// <summary>The cohorts every generated project has (ids 1-3), dynamic, evaluated at <see cref="QueryStore.Now"/>.</summary>
+    /// <summary>The cohorts every generated project has (ids 1-4; 4 = dropped at step 3 of a funnel), dynamic, evaluated at <see cref="QueryStore.Now"/>.</summary>
     public static readonly IReadOnlyDictionary<long, CohortDefinition> Cohorts = new Dictionary<long, CohortDefinition>
     {
         [1] = new([CohortCriterion.Did("A", atLeast: 2)]),
         [2] = new([CohortCriterion.DidNotDo("B", withinDays: 10), CohortCriterion.HasProfile(new(new("tier", PropertySource.Profile), FilterOperator.Equals, ["gold"], []))]),
         [3] = new([CohortCriterion.Did("C", 1, withinDays: 20, filters: [new(new("plan"), FilterOperator.Equals, ["pro"], [])])]),
+        [4] = new([CohortCriterion.DroppedOff(new FunnelQuery(DateRange.Last(40), "Europe/Berlin", [new("A", []), new("B", []), new("C", [])], 86_400, [], null, 10, []), 2)]),
     };
 
     private static readonly PropertyFilter[] FilterPool =
@@ -101,6 +102,7 @@ internal static class Generators
         new(new("$cohort"), FilterOperator.InCohort, [], [], 1),
         new(new("$cohort"), FilterOperator.NotInCohort, [], [], 2),
         new(new("$cohort"), FilterOperator.InCohort, [], [], 3),
+        new(new("$cohort"), FilterOperator.NotInCohort, [], [], 4),
         new(new("plan"), FilterOperator.Equals, ["pro"], []),
         new(new("plan"), FilterOperator.Equals, ["pro", "free"], []),
         new(new("plan"), FilterOperator.NotEquals, ["free"], []),

@@ -64,30 +64,7 @@ public sealed class ReferenceEngine(ReferenceData data, Func<long, CohortDefinit
     public List<FunnelRow> Funnel(int projectId, FunnelQuery query, ResolvedRange range)
     {
         var n = query.Steps.Count;
-        var window = TimeSpan.FromSeconds(query.WindowSeconds);
-        var entries = new List<(ReferenceEvent Entry, ReferenceEvent?[] Steps)>();
-        foreach (var person in _events.Where(e => e.Stored.ProjectId == projectId && e.Person is not null && query.Filters.All(f => Matches(e, f)))
-                     .GroupBy(e => e.Person))
-        {
-            var ordered = person.ToList();
-            ordered.Sort((a, b) => a.CompareOrder(b));
-            var entry = ordered.FirstOrDefault(e => e.Time >= range.FromUtc && e.Time < range.ToUtc && IsStep(e, query.Steps[0]));
-            if (entry is null) continue;
-            var limit = entry.Time + window;
-            var steps = new ReferenceEvent?[n];
-            steps[0] = entry;
-            for (var k = 1; k < n; k++)
-            {
-                var previous = steps[k - 1]!;
-                steps[k] = ordered.FirstOrDefault(e => e.CompareOrder(previous) > 0 && e.Time <= limit && IsStep(e, query.Steps[k])
-                    && (query.HoldConstant is not { } held || e.Text(held) == entry.Text(held)));
-                if (steps[k] is null) break;
-            }
-            var excluded = query.Exclusions.Any(x => steps[x.AfterStep] is { } after && ordered.Any(e =>
-                e.Stored.Name == x.Event && x.Filters.All(f => Matches(e, f)) && e.CompareOrder(after) > 0
-                && (steps[x.BeforeStep] is { } before ? e.CompareOrder(before) < 0 : e.Time <= limit)));
-            if (!excluded) entries.Add((entry, steps));
-        }
+        var entries = FunnelPaths(projectId, query, range);
         var rows = new List<FunnelRow> { Row(null, false, entries) };
         if (query.Breakdown is { } breakdown)
         {
@@ -121,6 +98,37 @@ public sealed class ReferenceEngine(ReferenceData data, Func<long, CohortDefinit
             }
             return new FunnelRow(key, other, counts, medians) { TimeToConvert = histogram };
         }
+    }
+
+    /// <summary>Each entering person's entry event and matched steps (null from the first step not reached), after exclusions.</summary>
+    private List<(ReferenceEvent Entry, ReferenceEvent?[] Steps)> FunnelPaths(int projectId, FunnelQuery query, ResolvedRange range)
+    {
+        var n = query.Steps.Count;
+        var window = TimeSpan.FromSeconds(query.WindowSeconds);
+        var entries = new List<(ReferenceEvent Entry, ReferenceEvent?[] Steps)>();
+        foreach (var person in _events.Where(e => e.Stored.ProjectId == projectId && e.Person is not null && query.Filters.All(f => Matches(e, f)))
+                     .GroupBy(e => e.Person))
+        {
+            var ordered = person.ToList();
+            ordered.Sort((a, b) => a.CompareOrder(b));
+            var entry = ordered.FirstOrDefault(e => e.Time >= range.FromUtc && e.Time < range.ToUtc && IsStep(e, query.Steps[0]));
+            if (entry is null) continue;
+            var limit = entry.Time + window;
+            var steps = new ReferenceEvent?[n];
+            steps[0] = entry;
+            for (var k = 1; k < n; k++)
+            {
+                var previous = steps[k - 1]!;
+                steps[k] = ordered.FirstOrDefault(e => e.CompareOrder(previous) > 0 && e.Time <= limit && IsStep(e, query.Steps[k])
+                    && (query.HoldConstant is not { } held || e.Text(held) == entry.Text(held)));
+                if (steps[k] is null) break;
+            }
+            var excluded = query.Exclusions.Any(x => steps[x.AfterStep] is { } after && ordered.Any(e =>
+                e.Stored.Name == x.Event && x.Filters.All(f => Matches(e, f)) && e.CompareOrder(after) > 0
+                && (steps[x.BeforeStep] is { } before ? e.CompareOrder(before) < 0 : e.Time <= limit)));
+            if (!excluded) entries.Add((entry, steps));
+        }
+        return entries;
     }
 
     /// <summary>Retention rows: per breakdown key, one row per cohort and one for all cohorts (cohort null).</summary>
@@ -244,6 +252,11 @@ public sealed class ReferenceEngine(ReferenceData data, Func<long, CohortDefinit
             var all = definition.Criteria.All(c =>
             {
                 if (c.Profile is { } profile) return Matches(person.First(), profile);
+                if (c.Funnel is { } funnel)
+                {
+                    var range = TimeZones.Resolve(funnel.Range, funnel.TimeZone ?? "UTC", now);
+                    return FunnelPaths(projectId, funnel, range).Any(p => p.Entry.Person == person.Key && p.Steps[c.DroppedAt - 1] is not null && p.Steps[c.DroppedAt] is null);
+                }
                 var count = person.Count(e => e.Stored.Name == c.Event && c.Filters.All(f => Matches(e, f)) && e.Time <= now
                     && (c.WithinDays is not { } days || e.Time >= now.AddDays(-days)));
                 return c.DidNot ? count == 0 : count >= c.MinCount;

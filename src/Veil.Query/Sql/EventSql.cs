@@ -137,6 +137,12 @@ internal sealed class EventSql(SqlDialect dialect, SqlParameters parameters, int
                 having.Add($"coalesce(bool_or({Filter(profile)}), false)");
                 continue;
             }
+            if (c.Funnel is { } funnel)
+            {
+                var range = TimeZones.Resolve(funnel.Range, funnel.TimeZone ?? "UTC", nowUtc);
+                having.Add($"{Person} IN ({new FunnelPlanner(dialect, cohorts).DroppedPersons(parameters, projectId, funnel, range, c.DroppedAt)})");
+                continue;
+            }
             var condition = $"e.event = {parameters.Add(c.Event!)} AND {Filters(c.Filters)} AND e.time <= {now}";
             if (c.WithinDays is { } days) condition += $" AND e.time >= {parameters.Add(nowUtc.AddDays(-days))}";
             having.Add(c.DidNot

@@ -16,7 +16,26 @@ public sealed class FunnelPlanner(SqlDialect dialect, CohortContext? cohorts = n
     public SqlStatement Plan(int projectId, FunnelQuery query, ResolvedRange range)
     {
         var parameters = new SqlParameters();
-        var events = new EventSql(dialect, parameters, projectId, cohorts);
+        var sql = Chain(parameters, projectId, query, range, insideCohort: false);
+        Measures(sql, parameters, query);
+        return parameters.Build(sql.ToString());
+    }
+
+    /// <summary>
+    /// The persons who reached step <paramref name="droppedAt"/> - 1 but not step <paramref name="droppedAt"/> (a funnel's
+    /// drop-off as a cohort), as a subquery sharing <paramref name="parameters"/>.
+    /// </summary>
+    internal string DroppedPersons(SqlParameters parameters, int projectId, FunnelQuery query, ResolvedRange range, int droppedAt)
+    {
+        var sql = Chain(parameters, projectId, query, range, insideCohort: true);
+        sql.Append($"\nSELECT person FROM kept WHERE t_{droppedAt - 1} IS NOT NULL AND t_{droppedAt} IS NULL");
+        return sql.ToString();
+    }
+
+    // The CTEs up to `kept`: each person's entry and steps after exclusions.
+    private StringBuilder Chain(SqlParameters parameters, int projectId, FunnelQuery query, ResolvedRange range, bool insideCohort)
+    {
+        var events = new EventSql(dialect, parameters, projectId, cohorts, insideCohort);
         var n = query.Steps.Count;
         var stepFlags = query.Steps.Select(s => $"(e.event = {parameters.Add(s.Event)} AND {events.Filters(s.Filters)})").ToList();
         var exclusionFlags = query.Exclusions.Select(x => $"(e.event = {parameters.Add(x.Event)} AND {events.Filters(x.Filters)})").ToList();
@@ -65,6 +84,12 @@ public sealed class FunnelPlanner(SqlDialect dialect, CohortContext? cohorts = n
             sql.Append(string.Join(" OR ", clauses)).Append("))");
         }
         sql.Append(')');
+        return sql;
+    }
+
+    private void Measures(StringBuilder sql, SqlParameters parameters, FunnelQuery query)
+    {
+        var n = query.Steps.Count;
         var measures = new StringBuilder("count(*) AS c0");
         for (var k = 1; k < n; k++) measures.Append($", count(t_{k}) AS c{k}");
         var half = parameters.Add(0.5);
@@ -90,7 +115,6 @@ public sealed class FunnelPlanner(SqlDialect dialect, CohortContext? cohorts = n
             sql.Append($",\nkeyed AS (SELECT kept.*, CASE WHEN r.rank <= {limit} THEN 0 ELSE 1 END AS other, CASE WHEN r.rank <= {limit} THEN kept.b END AS bk FROM kept JOIN ranked r ON kept.b IS NOT DISTINCT FROM r.b)");
             sql.Append($"\nSELECT GROUPING(other, bk) AS g, other, bk, {measures} FROM keyed GROUP BY GROUPING SETS ((other, bk), ())");
         }
-        return parameters.Build(sql.ToString());
     }
 
     /// <summary>Rows from <see cref="Plan"/>'s statement: the whole funnel first, then breakdown rows as returned.</summary>

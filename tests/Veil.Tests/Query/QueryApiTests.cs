@@ -81,6 +81,13 @@ public sealed class QueryApiTests : IAsyncLifetime
         var reply = await QueryAsync("insights", $$"""{"dateRange":{"last":2},"interval":"total","series":[{"event":"Signup","measure":"unique","filters":[{"operator":"notInCohort","cohort":{{cohortId}}}]}]}""");
         Assert.True(reply.Status == 200, reply.Text);
         Assert.Equal(1.0, (double)JsonNode.Parse(reply.Text)!["series"]![0]!["rows"]![0]!["values"]![0]!);
+        var dropped = await _client.SendForReplyAsync(VeilHttp.Post($"/api/projects/{_project.Id}/cohorts",
+            """{"name":"Signed up, never bought","criteria":[{"droppedAfter":{"funnel":{"dateRange":{"last":2},"steps":[{"event":"Signup"},{"event":"Purchase"}]},"step":1}}]}""",
+            VeilHttp.Json).WithBasic(_project.Secret));
+        Assert.True(dropped.Status == 201, dropped.Text);
+        var droppedRead = await _client.SendForReplyAsync(VeilHttp.Request(HttpMethod.Get, $"/api/projects/{_project.Id}/cohorts/{(long)JsonNode.Parse(dropped.Text)!["id"]!}")
+            .WithBasic(_project.Secret));
+        Assert.Equal(1, (int)JsonNode.Parse(droppedRead.Text)!["size"]!);
         (await _client.SendForReplyAsync(VeilHttp.Post($"/api/projects/{_project.Id}/cohorts", """{"name":"x","criteria":[{"did":"A","atLeast":0}]}""", VeilHttp.Json)
             .WithBasic(_project.Secret))).AssertRefused(400, "atLeast");
         var deleted = await _client.SendForReplyAsync(VeilHttp.Request(HttpMethod.Delete, $"/api/projects/{_project.Id}/cohorts/{cohortId}").WithBasic(_project.Secret));
