@@ -73,7 +73,7 @@ public static class QueryJson
 
     public static FunnelQuery Funnel(JsonElement root)
     {
-        Only(root, "", "dateRange", "timezone", "steps", "window", "windowSeconds", "order", "filters", "breakdown", "limit", "exclusions");
+        Only(root, "", "dateRange", "timezone", "steps", "window", "windowSeconds", "order", "filters", "breakdown", "limit", "exclusions", "holdConstant");
         var steps = Array(root, "steps", required: true).Select((s, i) =>
         {
             var path = $"steps[{i}]";
@@ -101,7 +101,8 @@ public static class QueryJson
             }).ToList()
             : [];
         var breakdown = root.TryGetProperty("breakdown", out var bd) ? Property(bd, "breakdown") : null;
-        return new FunnelQuery(Range(root), TimeZone(root), steps, window, Filters(root, "filters"), breakdown, Limit(root), exclusions);
+        var held = root.TryGetProperty("holdConstant", out var hc) ? Property(hc, "holdConstant") : null;
+        return new FunnelQuery(Range(root), TimeZone(root), steps, window, Filters(root, "filters"), breakdown, Limit(root), exclusions, held);
     }
 
     public const int MaxPeriods = 60;
@@ -135,6 +136,75 @@ public static class QueryJson
         var breakdown = root.TryGetProperty("breakdown", out var bd) ? Property(bd, "breakdown") : null;
         return new RetentionQuery(Range(root), TimeZone(root), Event("born"), Event("return"), unit, periods, firstTime, unbounded,
             Filters(root, "filters"), breakdown, Limit(root));
+    }
+
+    public const int MaxFlowSteps = 10;
+
+    public static FlowsQuery Flows(JsonElement root)
+    {
+        Only(root, "", "dateRange", "timezone", "anchor", "steps", "direction", "window", "windowSeconds", "filters", "limit");
+        var a = Required(root, "anchor", "");
+        Only(a, "anchor", "event", "filters");
+        var anchor = new FunnelStep(String(Required(a, "event", "anchor"), "anchor.event"), Filters(a, "filters", "anchor"));
+        var steps = root.TryGetProperty("steps", out var s) ? Int(s, "steps") : 3;
+        if (steps is < 1 or > MaxFlowSteps) throw Bad($"`steps` must be 1-{MaxFlowSteps}, got {steps}.");
+        var before = root.TryGetProperty("direction", out var d) && String(d, "direction") switch
+        {
+            "after" => false,
+            "before" => true,
+            var other => throw Bad($"`direction` must be after or before, got \"{Short(other)}\"."),
+        };
+        var window = root.TryGetProperty("window", out _) || root.TryGetProperty("windowSeconds", out _) ? Window(root) : 86_400L;
+        return new FlowsQuery(Range(root), TimeZone(root), anchor, steps, before, window, Filters(root, "filters"), Limit(root));
+    }
+
+    public const int MaxCriteria = 20;
+
+    /// <summary>A cohort: <c>{"name": "…", "criteria": [{"did": "E", "atLeast": 3, "withinDays": 30, "filters": […]}, {"didNot": "E"}, {"profile": filter}]}</c>.</summary>
+    public static (string Name, CohortDefinition Definition) Cohort(JsonElement root)
+    {
+        Only(root, "", "name", "criteria");
+        var name = String(Required(root, "name", ""), "name");
+        if (name.Trim().Length is 0 or > 200) throw Bad("`name` must be 1-200 characters.");
+        var items = Array(root, "criteria", required: true);
+        if (items.Count is 0 or > MaxCriteria) throw Bad($"`criteria` must hold 1-{MaxCriteria} criteria.");
+        var criteria = items.Select((c, i) =>
+        {
+            var path = $"criteria[{i}]";
+            Only(c, path, "did", "didNot", "atLeast", "withinDays", "filters", "profile", "droppedAfter");
+            if (c.TryGetProperty("droppedAfter", out var dropped))
+            {
+                Only(dropped, path + ".droppedAfter", "funnel", "step");
+                var funnel = Funnel(Required(dropped, "funnel", path + ".droppedAfter"));
+                if (funnel.Steps.Concat(funnel.Exclusions.Select(x => new FunnelStep(x.Event, x.Filters))).SelectMany(st => st.Filters).Concat(funnel.Filters).Any(f => f.IsCohort))
+                {
+                    throw Bad($"`{path}.droppedAfter.funnel`: a cohort cannot refer to another cohort.");
+                }
+                var step = Int(Required(dropped, "step", path + ".droppedAfter"), path + ".droppedAfter.step");
+                if (step < 1 || step >= funnel.Steps.Count) throw Bad($"`{path}.droppedAfter.step` must be 1-{funnel.Steps.Count - 1} (the last step reached).");
+                return CohortCriterion.DroppedOff(funnel, step);
+            }
+            int? within = c.TryGetProperty("withinDays", out var w) ? Int(w, path + ".withinDays") : null;
+            if (within is < 1 or > TimeZones.MaxDays) throw Bad($"`{path}.withinDays` must be 1-{TimeZones.MaxDays}.");
+            if (c.TryGetProperty("profile", out var p))
+            {
+                if (c.TryGetProperty("did", out _) || c.TryGetProperty("didNot", out _)) throw Bad($"`{path}`: a criterion is either about behaviour or the profile.");
+                var filter = Filter(p, path + ".profile");
+                if (filter.IsCohort) throw Bad($"`{path}.profile`: a cohort cannot refer to another cohort.");
+                return CohortCriterion.HasProfile(filter with { Property = filter.Property with { Source = PropertySource.Profile } });
+            }
+            var filters = Filters(c, "filters", path);
+            if (filters.Any(f => f.IsCohort)) throw Bad($"`{path}.filters`: a cohort cannot refer to another cohort.");
+            if (c.TryGetProperty("did", out var did))
+            {
+                var atLeast = c.TryGetProperty("atLeast", out var a) ? Int(a, path + ".atLeast") : 1;
+                if (atLeast is < 1 or > 1_000_000) throw Bad($"`{path}.atLeast` must be 1-1000000.");
+                return CohortCriterion.Did(String(did, path + ".did"), atLeast, within, filters);
+            }
+            if (c.TryGetProperty("didNot", out var didNot)) return CohortCriterion.DidNotDo(String(didNot, path + ".didNot"), within, filters);
+            throw Bad($"`{path}` needs `did`, `didNot` or `profile`.");
+        }).ToList();
+        return (name.Trim(), new CohortDefinition(criteria));
     }
 
     private static long Window(JsonElement root)

@@ -226,6 +226,54 @@ public static class ReportJson
         writer.WriteEndObject();
     }
 
+    public static void Write(Utf8JsonWriter writer, FlowsReport report)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("report", "flows");
+        WriteRange(writer, report.Range);
+        writer.WriteString("anchor", report.Query.Anchor.Event);
+        writer.WriteString("direction", report.Query.Before ? "before" : "after");
+        writer.WriteStartArray("nodes");
+        foreach (var node in report.Nodes.OrderBy(n => Math.Abs(n.Step)).ThenBy(n => n.Event is null).ThenByDescending(n => n.Persons).ThenBy(n => n.Event, StringComparer.Ordinal))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("id", NodeId(node.Step, node.Event));
+            writer.WriteNumber("step", node.Step);
+            if (node.Event is null) writer.WriteBoolean("other", true);
+            else writer.WriteString("event", node.Event);
+            WriteCount(writer, node.Persons, node.Suppressed);
+            writer.WriteEndObject();
+        }
+        writer.WriteEndArray();
+        var sign = report.Query.Before ? -1 : 1;
+        writer.WriteStartArray("links");
+        foreach (var link in report.Links.OrderBy(l => Math.Abs(l.Step)).ThenByDescending(l => l.Persons))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("source", NodeId(link.Step, link.From));
+            writer.WriteString("target", NodeId(link.Step + sign, link.To));
+            WriteCount(writer, link.Persons, link.Suppressed);
+            writer.WriteEndObject();
+        }
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+
+    private static void WriteCount(Utf8JsonWriter writer, long persons, bool suppressed)
+    {
+        if (suppressed)
+        {
+            writer.WriteNull("persons");
+            writer.WriteBoolean("suppressed", true);
+        }
+        else
+        {
+            writer.WriteNumber("persons", persons);
+        }
+    }
+
+    private static string NodeId(int step, string? name) => step.ToString(CultureInfo.InvariantCulture) + ":" + (name ?? "$other");
+
     private static void WriteRatio(Utf8JsonWriter writer, string name, long part, long whole, bool hidden)
     {
         if (hidden || whole == 0) writer.WriteNull(name);

@@ -88,8 +88,21 @@ internal static class Generators
             return new ReferenceData(events, map, profiles);
         });
 
+    /// <summary>The cohorts every generated project has (ids 1-4; 4 = dropped at step 3 of a funnel), dynamic, evaluated at <see cref="QueryStore.Now"/>.</summary>
+    public static readonly IReadOnlyDictionary<long, CohortDefinition> Cohorts = new Dictionary<long, CohortDefinition>
+    {
+        [1] = new([CohortCriterion.Did("A", atLeast: 2)]),
+        [2] = new([CohortCriterion.DidNotDo("B", withinDays: 10), CohortCriterion.HasProfile(new(new("tier", PropertySource.Profile), FilterOperator.Equals, ["gold"], []))]),
+        [3] = new([CohortCriterion.Did("C", 1, withinDays: 20, filters: [new(new("plan"), FilterOperator.Equals, ["pro"], [])])]),
+        [4] = new([CohortCriterion.DroppedOff(new FunnelQuery(DateRange.Last(40), "Europe/Berlin", [new("A", []), new("B", []), new("C", [])], 86_400, [], null, 10, []), 2)]),
+    };
+
     private static readonly PropertyFilter[] FilterPool =
     [
+        new(new("$cohort"), FilterOperator.InCohort, [], [], 1),
+        new(new("$cohort"), FilterOperator.NotInCohort, [], [], 2),
+        new(new("$cohort"), FilterOperator.InCohort, [], [], 3),
+        new(new("$cohort"), FilterOperator.NotInCohort, [], [], 4),
         new(new("plan"), FilterOperator.Equals, ["pro"], []),
         new(new("plan"), FilterOperator.Equals, ["pro", "free"], []),
         new(new("plan"), FilterOperator.NotEquals, ["free"], []),
@@ -165,6 +178,16 @@ internal static class Generators
                 filters, breakdown < 0 ? null : BreakdownPool[breakdown], limit);
         });
 
+    public static readonly Gen<FlowsQuery> Flows = Gen.Select(
+        Gen.Select(Gen.Frequency((1, Range), (3, ShortRange)), Gen.Int[0, Zones.Length - 1], Gen.Int[0, 2], Gen.Int[0, FilterPool.Length]),
+        Gen.Select(Gen.Int[1, 4], Gen.Bool, Pick(60L, 1800L, 6 * 3600L, 86_400L, 7 * 86_400L), Filters, Gen.Int[1, 3])).Select((a, b) =>
+        {
+            var (range, zone, anchor, anchorFilter) = a;
+            var (steps, before, window, filters, limit) = b;
+            var step = new FunnelStep(Names[anchor], anchorFilter < FilterPool.Length ? [FilterPool[anchorFilter]] : []);
+            return new FlowsQuery(range, Zones[zone], step, steps, before, window, filters, limit);
+        });
+
     private static readonly Gen<FunnelStep> Step = Gen.Select(Gen.Int[0, 2], Gen.Int[0, FilterPool.Length - 1].Array[0, 1])
         .Select((e, f) => new FunnelStep(Names[e], f.Select(i => FilterPool[i]).ToList()));
 
@@ -175,6 +198,8 @@ internal static class Generators
             var (range, zone, steps, window) = a;
             var (filters, breakdown, limit, exclusion) = b;
             FunnelExclusion[] exclusions = exclusion < 0 ? [] : [new FunnelExclusion(Names[exclusion], [], 0, steps.Length - 1)];
-            return new FunnelQuery(range, Zones[zone], steps, window, filters, breakdown < 0 ? null : BreakdownPool[breakdown], limit, exclusions);
+            // Hold constant on some funnels (reusing the exclusion draw keeps the generator within Select's arity).
+            var held = exclusion == 2 ? BreakdownPool[(breakdown + 2) % BreakdownPool.Length] : null;
+            return new FunnelQuery(range, Zones[zone], steps, window, filters, breakdown < 0 ? null : BreakdownPool[breakdown], limit, exclusions, held);
         });
 }

@@ -17,10 +17,10 @@ public sealed class PropertyTests : IDisposable
         Gen.Select(Generators.Data, Generators.Insights).Sample((data, query) =>
         {
             var project = _store.Load(data);
-            var report = _store.Engine.Insights(project, query, "UTC", QueryOptions.None);
-            var expected = new ReferenceEngine(data).Insights(project, query, report.Range);
+            var report = _store.Engine.Insights(project, query, "UTC", new QueryOptions(MinimumPersons: 1));
+            var expected = new ReferenceEngine(data, id => Generators.Cohorts[id], QueryStore.Now).Insights(project, query, report.Range);
             Results.Equal(expected, report.Cells.ToList(), Describe(query));
-        }, iter: 200, threads: 1);
+        }, iter: 150, threads: 1);
     }
 
     [Fact]
@@ -30,9 +30,9 @@ public sealed class PropertyTests : IDisposable
         {
             var project = _store.Load(data);
             var report = _store.Engine.Funnel(project, query, "UTC", QueryOptions.None);
-            var expected = new ReferenceEngine(data).Funnel(project, query, report.Range);
+            var expected = new ReferenceEngine(data, id => Generators.Cohorts[id], QueryStore.Now).Funnel(project, query, report.Range);
             Results.Equal(expected, report.Rows.ToList(), Describe(query));
-        }, iter: 200, threads: 1);
+        }, iter: 150, threads: 1);
     }
 
     [Fact]
@@ -42,9 +42,21 @@ public sealed class PropertyTests : IDisposable
         {
             var project = _store.Load(data);
             var report = _store.Engine.Retention(project, query, "UTC", QueryOptions.None);
-            var expected = new ReferenceEngine(data).Retention(project, query, report.Range);
+            var expected = new ReferenceEngine(data, id => Generators.Cohorts[id], QueryStore.Now).Retention(project, query, report.Range);
             Results.Equal(expected, report.Rows.ToList(), Describe(query));
-        }, iter: 150, threads: 1);
+        }, iter: 100, threads: 1);
+    }
+
+    [Fact]
+    public void Flows_match_the_reference()
+    {
+        Gen.Select(Gen.Frequency((1, Generators.Data), (3, Generators.DenseData)), Generators.Flows).Sample((data, query) =>
+        {
+            var project = _store.Load(data);
+            var report = _store.Engine.Flows(project, query, "UTC", QueryOptions.None);
+            var (nodes, links) = new ReferenceEngine(data, id => Generators.Cohorts[id], QueryStore.Now).Flows(project, query, report.Range);
+            Results.Equal(nodes, links, report.Nodes.ToList(), report.Links.ToList(), Describe(query));
+        }, iter: 100, threads: 1);
     }
 
     private static string Describe(object query) => System.Text.Json.JsonSerializer.Serialize(query, JsonOptions);

@@ -19,7 +19,8 @@ internal sealed class QueryStore : IDisposable
     public QueryStore()
     {
         Store = DuckDbEventStore.Open(Path.Combine(_directory, "events.duckdb"));
-        Engine = new QueryEngine(DuckDbDialect.Instance, (statement, ct) => Store.Query(statement.Text, statement.Parameters, ct), new FixedTime(Now));
+        Engine = new QueryEngine(DuckDbDialect.Instance, (statement, ct) => Store.Query(statement.Text, statement.Parameters, ct), new FixedTime(Now),
+            (_, id) => Generators.Cohorts.GetValueOrDefault(id));
     }
 
     public DuckDbEventStore Store { get; }

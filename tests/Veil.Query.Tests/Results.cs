@@ -19,7 +19,7 @@ internal static class Results
 
     public static string Describe(IEnumerable<FunnelRow> rows) => string.Join("\n", rows
         .Select(r => $"{(r.Breakdown is null ? "<all>" : r.Other ? "<other>" : string.Join("|", r.Breakdown.Select(b => b ?? "<null>")))}: "
-            + string.Join(" ", r.Counts) + " / " + string.Join(" ", r.MedianSeconds.Select(Number)))
+            + string.Join(" ", r.Counts) + " / " + string.Join(" ", r.MedianSeconds.Select(Number)) + " / " + string.Join(" ", r.TimeToConvert))
         .Order(StringComparer.Ordinal));
 
     public static void Equal(List<FunnelRow> expected, List<FunnelRow> actual, string context)
@@ -38,6 +38,16 @@ internal static class Results
     {
         var e = Describe(expected);
         var a = Describe(actual);
+        if (e != a) Assert.Fail($"{context}\nreference:\n{e}\nengine:\n{a}");
+    }
+
+    public static void Equal(List<FlowNode> nodes, List<FlowLink> links, List<FlowNode> actualNodes, List<FlowLink> actualLinks, string context)
+    {
+        static string D(IEnumerable<FlowNode> n, IEnumerable<FlowLink> l) =>
+            string.Join("\n", n.Select(x => $"node {x.Step} {x.Event ?? "<other>"} = {x.Persons}")
+                .Concat(l.Select(x => $"link {x.Step} {x.From ?? "<other>"} -> {x.To ?? "<other>"} = {x.Persons}")).Order(StringComparer.Ordinal));
+        var e = D(nodes, links);
+        var a = D(actualNodes, actualLinks);
         if (e != a) Assert.Fail($"{context}\nreference:\n{e}\nengine:\n{a}");
     }
 

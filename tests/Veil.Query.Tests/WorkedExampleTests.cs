@@ -140,8 +140,8 @@ public sealed class WorkedExampleTests : IDisposable
 
     private List<InsightsCell> Insights(int project, ReferenceData data, InsightsQuery query)
     {
-        var report = _store.Engine.Insights(project, query, "UTC", QueryOptions.None);
-        var expected = new ReferenceEngine(data).Insights(project, query, report.Range);
+        var report = _store.Engine.Insights(project, query, "UTC", new QueryOptions(MinimumPersons: 1));
+        var expected = new ReferenceEngine(data, id => Generators.Cohorts[id], QueryStore.Now).Insights(project, query, report.Range);
         Results.Equal(expected, report.Cells.ToList(), "worked example");
         return report.Cells.OrderBy(c => c.Series).ThenBy(c => c.Bucket).ToList();
     }
@@ -149,14 +149,14 @@ public sealed class WorkedExampleTests : IDisposable
     private List<FunnelRow> Funnel(int project, ReferenceData data, FunnelQuery query)
     {
         var report = _store.Engine.Funnel(project, query, "UTC", QueryOptions.None);
-        Results.Equal(new ReferenceEngine(data).Funnel(project, query, report.Range), report.Rows.ToList(), "worked example");
+        Results.Equal(new ReferenceEngine(data, id => Generators.Cohorts[id], QueryStore.Now).Funnel(project, query, report.Range), report.Rows.ToList(), "worked example");
         return report.Rows.ToList();
     }
 
     private List<RetentionRow> Retention(int project, ReferenceData data, RetentionQuery query)
     {
         var report = _store.Engine.Retention(project, query, "UTC", QueryOptions.None);
-        Results.Equal(new ReferenceEngine(data).Retention(project, query, report.Range), report.Rows.ToList(), "worked example");
+        Results.Equal(new ReferenceEngine(data, id => Generators.Cohorts[id], QueryStore.Now).Retention(project, query, report.Range), report.Rows.ToList(), "worked example");
         return report.Rows.ToList();
     }
 }

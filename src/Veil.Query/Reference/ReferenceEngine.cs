@@ -8,9 +8,10 @@ namespace Veil.Query.Reference;
 /// The deliberately naive implementation of every report over an in-memory list of events: obviously correct and slow.
 /// Property tests check the SQL planners against it.
 /// </summary>
-public sealed class ReferenceEngine(ReferenceData data)
+public sealed class ReferenceEngine(ReferenceData data, Func<long, CohortDefinition?>? cohorts = null, DateTime? nowUtc = null)
 {
     private readonly List<ReferenceEvent> _events = data.Events.Select(e => new ReferenceEvent(e, data)).ToList();
+    private readonly Dictionary<long, HashSet<Guid>> _members = [];
 
     /// <summary>The cells of every series, as the SQL engine returns them (non-empty cells only).</summary>
     public List<InsightsCell> Insights(int projectId, InsightsQuery query, ResolvedRange range)
@@ -63,29 +64,7 @@ public sealed class ReferenceEngine(ReferenceData data)
     public List<FunnelRow> Funnel(int projectId, FunnelQuery query, ResolvedRange range)
     {
         var n = query.Steps.Count;
-        var window = TimeSpan.FromSeconds(query.WindowSeconds);
-        var entries = new List<(ReferenceEvent Entry, ReferenceEvent?[] Steps)>();
-        foreach (var person in _events.Where(e => e.Stored.ProjectId == projectId && e.Person is not null && query.Filters.All(f => Matches(e, f)))
-                     .GroupBy(e => e.Person))
-        {
-            var ordered = person.ToList();
-            ordered.Sort((a, b) => a.CompareOrder(b));
-            var entry = ordered.FirstOrDefault(e => e.Time >= range.FromUtc && e.Time < range.ToUtc && IsStep(e, query.Steps[0]));
-            if (entry is null) continue;
-            var limit = entry.Time + window;
-            var steps = new ReferenceEvent?[n];
-            steps[0] = entry;
-            for (var k = 1; k < n; k++)
-            {
-                var previous = steps[k - 1]!;
-                steps[k] = ordered.FirstOrDefault(e => e.CompareOrder(previous) > 0 && e.Time <= limit && IsStep(e, query.Steps[k]));
-                if (steps[k] is null) break;
-            }
-            var excluded = query.Exclusions.Any(x => steps[x.AfterStep] is { } after && ordered.Any(e =>
-                e.Stored.Name == x.Event && x.Filters.All(f => Matches(e, f)) && e.CompareOrder(after) > 0
-                && (steps[x.BeforeStep] is { } before ? e.CompareOrder(before) < 0 : e.Time <= limit)));
-            if (!excluded) entries.Add((entry, steps));
-        }
+        var entries = FunnelPaths(projectId, query, range);
         var rows = new List<FunnelRow> { Row(null, false, entries) };
         if (query.Breakdown is { } breakdown)
         {
@@ -110,8 +89,46 @@ public sealed class ReferenceEngine(ReferenceData data)
                     medians[k] = Percentile(reached.Select(p => (p.Steps[k]!.Time - p.Entry.Time).TotalMilliseconds / 1000.0).ToList(), 0.5);
                 }
             }
-            return new FunnelRow(key, other, counts, medians);
+            var histogram = new long[FunnelRow.ConversionBuckets.Count + 1];
+            foreach (var p in people.Where(p => p.Steps[n - 1] is not null))
+            {
+                var seconds = (p.Steps[n - 1]!.Time - p.Entry.Time).TotalMilliseconds / 1000.0;
+                var bucket = FunnelRow.ConversionBuckets.Count(edge => seconds >= edge);
+                histogram[bucket]++;
+            }
+            return new FunnelRow(key, other, counts, medians) { TimeToConvert = histogram };
         }
+    }
+
+    /// <summary>Each entering person's entry event and matched steps (null from the first step not reached), after exclusions.</summary>
+    private List<(ReferenceEvent Entry, ReferenceEvent?[] Steps)> FunnelPaths(int projectId, FunnelQuery query, ResolvedRange range)
+    {
+        var n = query.Steps.Count;
+        var window = TimeSpan.FromSeconds(query.WindowSeconds);
+        var entries = new List<(ReferenceEvent Entry, ReferenceEvent?[] Steps)>();
+        foreach (var person in _events.Where(e => e.Stored.ProjectId == projectId && e.Person is not null && query.Filters.All(f => Matches(e, f)))
+                     .GroupBy(e => e.Person))
+        {
+            var ordered = person.ToList();
+            ordered.Sort((a, b) => a.CompareOrder(b));
+            var entry = ordered.FirstOrDefault(e => e.Time >= range.FromUtc && e.Time < range.ToUtc && IsStep(e, query.Steps[0]));
+            if (entry is null) continue;
+            var limit = entry.Time + window;
+            var steps = new ReferenceEvent?[n];
+            steps[0] = entry;
+            for (var k = 1; k < n; k++)
+            {
+                var previous = steps[k - 1]!;
+                steps[k] = ordered.FirstOrDefault(e => e.CompareOrder(previous) > 0 && e.Time <= limit && IsStep(e, query.Steps[k])
+                    && (query.HoldConstant is not { } held || e.Text(held) == entry.Text(held)));
+                if (steps[k] is null) break;
+            }
+            var excluded = query.Exclusions.Any(x => steps[x.AfterStep] is { } after && ordered.Any(e =>
+                e.Stored.Name == x.Event && x.Filters.All(f => Matches(e, f)) && e.CompareOrder(after) > 0
+                && (steps[x.BeforeStep] is { } before ? e.CompareOrder(before) < 0 : e.Time <= limit)));
+            if (!excluded) entries.Add((entry, steps));
+        }
+        return entries;
     }
 
     /// <summary>Retention rows: per breakdown key, one row per cohort and one for all cohorts (cohort null).</summary>
@@ -160,6 +177,39 @@ public sealed class ReferenceEngine(ReferenceData data)
         }
     }
 
+    /// <summary>Flows nodes and links, steps negative before the anchor.</summary>
+    public (List<FlowNode> Nodes, List<FlowLink> Links) Flows(int projectId, FlowsQuery query, ResolvedRange range)
+    {
+        var window = TimeSpan.FromSeconds(query.WindowSeconds);
+        var paths = new List<string[]>();
+        foreach (var person in _events.Where(e => e.Stored.ProjectId == projectId && e.Person is not null && query.Filters.All(f => Matches(e, f)))
+                     .GroupBy(e => e.Person))
+        {
+            var ordered = person.ToList();
+            ordered.Sort((a, b) => a.CompareOrder(b));
+            var anchor = ordered.FirstOrDefault(e => e.Time >= range.FromUtc && e.Time < range.ToUtc && IsStep(e, query.Anchor));
+            if (anchor is null) continue;
+            var next = query.Before
+                ? ordered.Where(e => e.CompareOrder(anchor) < 0 && e.Time >= anchor.Time - window).Reverse()
+                : ordered.Where(e => e.CompareOrder(anchor) > 0 && e.Time <= anchor.Time + window);
+            paths.Add([query.Anchor.Event, .. next.Take(query.Steps).Select(e => e.Stored.Name)]);
+        }
+        var kept = new Dictionary<(int Step, string Event), bool>();
+        for (var step = 0; step <= query.Steps; step++)
+        {
+            var ranked = paths.Where(p => p.Length > step).GroupBy(p => p[step])
+                .OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).Select((g, i) => (g.Key, i < query.Limit));
+            foreach (var (name, keep) in ranked) kept[(step, name)] = keep;
+        }
+        string? Node(string[] path, int step) => kept[(step, path[step])] ? path[step] : null;
+        var sign = query.Before ? -1 : 1;
+        var nodes = paths.SelectMany(p => Enumerable.Range(0, p.Length).Select(step => (step, Node(p, step))))
+            .GroupBy(x => x).Select(g => new FlowNode(sign * g.Key.step, g.Key.Item2, g.Count())).ToList();
+        var links = paths.SelectMany(p => Enumerable.Range(0, p.Length - 1).Select(step => (step, Node(p, step), Node(p, step + 1))))
+            .GroupBy(x => x).Select(g => new FlowLink(sign * g.Key.step, g.Key.Item2, g.Key.Item3, g.Count())).ToList();
+        return (nodes, links);
+    }
+
     private static int Periods(Interval unit, DateTime from, DateTime to) => unit switch
     {
         Interval.Week => (int)Math.Floor((to - from).TotalDays / 7),
@@ -192,8 +242,42 @@ public sealed class ReferenceEngine(ReferenceData data)
         return values[lo] + ((values[hi] - values[lo]) * (position - lo));
     }
 
-    internal static bool Matches(ReferenceEvent e, PropertyFilter filter)
+    /// <summary>The persons of a cohort among the events of <paramref name="projectId"/>.</summary>
+    public HashSet<Guid> CohortMembers(int projectId, CohortDefinition definition)
     {
+        var now = nowUtc ?? DateTime.UtcNow;
+        var members = new HashSet<Guid>();
+        foreach (var person in _events.Where(e => e.Stored.ProjectId == projectId && e.Person is not null).GroupBy(e => e.Person!.Value))
+        {
+            var all = definition.Criteria.All(c =>
+            {
+                if (c.Profile is { } profile) return Matches(person.First(), profile);
+                if (c.Funnel is { } funnel)
+                {
+                    var range = TimeZones.Resolve(funnel.Range, funnel.TimeZone ?? "UTC", now);
+                    return FunnelPaths(projectId, funnel, range).Any(p => p.Entry.Person == person.Key && p.Steps[c.DroppedAt - 1] is not null && p.Steps[c.DroppedAt] is null);
+                }
+                var count = person.Count(e => e.Stored.Name == c.Event && c.Filters.All(f => Matches(e, f)) && e.Time <= now
+                    && (c.WithinDays is not { } days || e.Time >= now.AddDays(-days)));
+                return c.DidNot ? count == 0 : count >= c.MinCount;
+            });
+            if (all) members.Add(person.Key);
+        }
+        return members;
+    }
+
+    internal bool Matches(ReferenceEvent e, PropertyFilter filter)
+    {
+        if (filter.IsCohort)
+        {
+            var id = filter.CohortId!.Value;
+            if (!_members.TryGetValue(id, out var members))
+            {
+                _members[id] = members = CohortMembers(e.Stored.ProjectId, cohorts!(id)!);
+            }
+            var inside = e.Person is { } p && members.Contains(p);
+            return filter.Operator == FilterOperator.InCohort ? inside : !inside;
+        }
         if (filter.IsNumeric)
         {
             if (e.Number(filter.Property) is not { } x) return false;

@@ -7,13 +7,14 @@ namespace Veil.Query.Sql;
 /// Writes the SQL fragments every planner shares: the events of a project joined to their person (identity map) and,
 /// when a query reads profile properties, the person's profile; property values; filters. Values become parameters.
 /// </summary>
-internal sealed class EventSql(SqlDialect dialect, SqlParameters parameters, int projectId)
+internal sealed class EventSql(SqlDialect dialect, SqlParameters parameters, int projectId, CohortContext? cohorts = null, bool insideCohort = false)
 {
     public const string Person = "coalesce(m.person, e.distinct_id)";
 
     private readonly string _project = parameters.Add(projectId);
     private readonly Dictionary<string, string> _paths = new(StringComparer.Ordinal);
     private bool _needsProfiles;
+    private bool _needsIdentity;
 
     public SqlDialect Dialect => dialect;
 
@@ -21,11 +22,19 @@ internal sealed class EventSql(SqlDialect dialect, SqlParameters parameters, int
 
     public string Project => _project;
 
+    /// <summary>The event's resolved person (joins the identity map).</summary>
+    public string PersonColumn()
+    {
+        _needsIdentity = true;
+        return Person;
+    }
+
     /// <summary>The FROM clause with joins; call after every expression is written (it knows whether profiles are read).</summary>
     public string From()
     {
         var sql = new StringBuilder();
         sql.Append("FROM events e\n");
+        if (!_needsIdentity && !_needsProfiles) return sql.ToString();
         // One person per member even if the map ever holds several rows for it: the latest merge wins.
         sql.Append($"LEFT JOIN (SELECT member, {dialect.Latest("person", "lsn")} AS person FROM identity_map WHERE project_id = {_project} GROUP BY member) m ON m.member = e.distinct_id\n");
         if (_needsProfiles)
@@ -65,7 +74,7 @@ internal sealed class EventSql(SqlDialect dialect, SqlParameters parameters, int
     /// <summary>One filter as a boolean SQL expression.</summary>
     public string Filter(PropertyFilter filter)
     {
-        if (filter.IsCohort) throw new QueryValidationException("Cohort filters are not supported yet.");
+        if (filter.IsCohort) return Cohort(filter);
         if (filter.IsNumeric)
         {
             var number = Number(filter.Property);
@@ -103,6 +112,48 @@ internal sealed class EventSql(SqlDialect dialect, SqlParameters parameters, int
         }
     }
 
+    /// <summary>Membership of the event's person in a cohort, as <c>IN</c> a subquery of the cohort's persons.</summary>
+    private string Cohort(PropertyFilter filter)
+    {
+        if (insideCohort) throw new QueryValidationException("A cohort's criteria cannot refer to other cohorts.");
+        var id = filter.CohortId!.Value;
+        if (cohorts?.Find(id) is not { } definition) throw new QueryValidationException($"There is no cohort {id} in this project.");
+        var members = new EventSql(dialect, parameters, projectId, cohorts, insideCohort: true).CohortMembers(definition, cohorts.NowUtc);
+        _needsIdentity = true;
+        return filter.Operator == FilterOperator.InCohort
+            ? $"({Person} IN ({members}))"
+            : $"({Person} IS NULL OR {Person} NOT IN ({members}))";
+    }
+
+    /// <summary>The persons of a cohort: every person with events, grouped, kept when each criterion's count or profile test holds.</summary>
+    public string CohortMembers(CohortDefinition definition, DateTime nowUtc)
+    {
+        var having = new List<string>();
+        var now = parameters.Add(nowUtc);
+        foreach (var c in definition.Criteria)
+        {
+            if (c.Profile is { } profile)
+            {
+                having.Add($"coalesce(bool_or({Filter(profile)}), false)");
+                continue;
+            }
+            if (c.Funnel is { } funnel)
+            {
+                var range = TimeZones.Resolve(funnel.Range, funnel.TimeZone ?? "UTC", nowUtc);
+                having.Add($"{Person} IN ({new FunnelPlanner(dialect, cohorts).DroppedPersons(parameters, projectId, funnel, range, c.DroppedAt)})");
+                continue;
+            }
+            var condition = $"e.event = {parameters.Add(c.Event!)} AND {Filters(c.Filters)} AND e.time <= {now}";
+            if (c.WithinDays is { } days) condition += $" AND e.time >= {parameters.Add(nowUtc.AddDays(-days))}";
+            having.Add(c.DidNot
+                ? $"count(*) FILTER (WHERE {condition}) = 0"
+                : $"count(*) FILTER (WHERE {condition}) >= {parameters.Add((long)c.MinCount)}");
+        }
+        var groupBy = having.Count == 0 ? "" : " HAVING " + string.Join(" AND ", having);
+        _needsIdentity = true;
+        return $"SELECT {Person} AS person {From()} WHERE e.project_id = {_project} AND e.distinct_id IS NOT NULL GROUP BY {Person}{groupBy}";
+    }
+
     private string JsonColumn(PropertyRef property)
     {
         if (property.Source == PropertySource.Profile)
@@ -113,13 +164,15 @@ internal sealed class EventSql(SqlDialect dialect, SqlParameters parameters, int
         return "e.properties";
     }
 
+    // A literal, not a parameter: DuckDB plans a constant path once instead of parsing it per row. The name is
+    // validated (no quotes, backslashes or control characters) and the pointer escaped as a SQL string literal.
     private string Path(string name)
     {
-        if (!_paths.TryGetValue(name, out var placeholder))
+        if (!_paths.TryGetValue(name, out var literal))
         {
-            placeholder = parameters.Add(PropertyNames.JsonPath(name));
-            _paths[name] = placeholder;
+            literal = dialect.StringLiteral(PropertyNames.JsonPath(name));
+            _paths[name] = literal;
         }
-        return placeholder;
+        return literal;
     }
 }

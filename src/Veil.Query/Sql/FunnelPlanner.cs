@@ -11,37 +11,59 @@ namespace Veil.Query.Sql;
 /// optimal for ordered funnels. Exclusions remove persons; breakdown values are ranked by entries.
 /// Result columns: grouping (3 = whole funnel), other, breakdown, count per step, median seconds per later step.
 /// </summary>
-public sealed class FunnelPlanner(SqlDialect dialect)
+public sealed class FunnelPlanner(SqlDialect dialect, CohortContext? cohorts = null)
 {
     public SqlStatement Plan(int projectId, FunnelQuery query, ResolvedRange range)
     {
         var parameters = new SqlParameters();
-        var events = new EventSql(dialect, parameters, projectId);
+        var sql = Chain(parameters, projectId, query, range, insideCohort: false);
+        Measures(sql, parameters, query);
+        return parameters.Build(sql.ToString());
+    }
+
+    /// <summary>
+    /// The persons who reached step <paramref name="droppedAt"/> - 1 but not step <paramref name="droppedAt"/> (a funnel's
+    /// drop-off as a cohort), as a subquery sharing <paramref name="parameters"/>.
+    /// </summary>
+    internal string DroppedPersons(SqlParameters parameters, int projectId, FunnelQuery query, ResolvedRange range, int droppedAt)
+    {
+        var sql = Chain(parameters, projectId, query, range, insideCohort: true);
+        sql.Append($"\nSELECT person FROM kept WHERE t_{droppedAt - 1} IS NOT NULL AND t_{droppedAt} IS NULL");
+        return sql.ToString();
+    }
+
+    // The CTEs up to `kept`: each person's entry and steps after exclusions.
+    private StringBuilder Chain(SqlParameters parameters, int projectId, FunnelQuery query, ResolvedRange range, bool insideCohort)
+    {
+        var events = new EventSql(dialect, parameters, projectId, cohorts, insideCohort);
         var n = query.Steps.Count;
         var stepFlags = query.Steps.Select(s => $"(e.event = {parameters.Add(s.Event)} AND {events.Filters(s.Filters)})").ToList();
         var exclusionFlags = query.Exclusions.Select(x => $"(e.event = {parameters.Add(x.Event)} AND {events.Filters(x.Filters)})").ToList();
         var breakdown = query.Breakdown is null ? "CAST(NULL AS VARCHAR)" : events.Text(query.Breakdown);
+        var held = query.HoldConstant is null ? "CAST(NULL AS VARCHAR)" : events.Text(query.HoldConstant);
         var from = parameters.Add(range.FromUtc);
         var to = parameters.Add(range.ToUtc);
         var end = parameters.Add(range.ToUtc.AddSeconds(query.WindowSeconds));
         var window = parameters.Add(query.WindowSeconds);
 
-        var sql = new StringBuilder("WITH ev AS (\n  SELECT ").Append(EventSql.Person).Append(" AS person, e.time AS t, e.insert_id AS id");
+        var sql = new StringBuilder("WITH ev AS (\n  SELECT ").Append(events.PersonColumn()).Append(" AS person, e.time AS t, e.insert_id AS id");
         for (var k = 0; k < n; k++) sql.Append($", {stepFlags[k]} AS s{k}");
         for (var x = 0; x < exclusionFlags.Count; x++) sql.Append($", {exclusionFlags[x]} AS x{x}");
-        sql.Append($", {breakdown} AS b\n  ");
+        sql.Append($", {breakdown} AS b, {held} AS h\n  ");
         var globalFilters = events.Filters(query.Filters);
         sql.Append(events.From());
         sql.Append($"  WHERE e.project_id = {events.Project} AND e.time >= {from} AND e.time < {end} AND e.distinct_id IS NOT NULL AND {globalFilters}");
         sql.Append(" AND (").Append(string.Join(" OR ", stepFlags.Concat(exclusionFlags))).Append(")\n)");
 
-        var entry = dialect.MinTuple([("t", "t"), ("id", "id"), ("b", "b")]);
-        sql.Append($",\nf0 AS (SELECT person, {dialect.Field("k", "t")} AS t0, {dialect.Field("k", "b")} AS b, {dialect.Field("k", "t")} AS t, {dialect.Field("k", "id")} AS id FROM (SELECT person, {entry} AS k FROM ev WHERE s0 AND t >= {from} AND t < {to} GROUP BY person))");
+        var entry = dialect.MinTuple([("t", "t"), ("id", "id"), ("b", "b"), ("h", "h")]);
+        sql.Append($",\nf0 AS (SELECT person, {dialect.Field("k", "t")} AS t0, {dialect.Field("k", "b")} AS b, {dialect.Field("k", "h")} AS h, {dialect.Field("k", "t")} AS t, {dialect.Field("k", "id")} AS id FROM (SELECT person, {entry} AS k FROM ev WHERE s0 AND t >= {from} AND t < {to} GROUP BY person))");
         var next = dialect.MinTuple([("t", "e.t"), ("id", "e.id")]);
         for (var k = 1; k < n; k++)
         {
-            sql.Append($",\nf{k} AS (SELECT person, t0, b, {dialect.Field("k", "t")} AS t, {dialect.Field("k", "id")} AS id FROM (SELECT f.person, f.t0, f.b, {next} AS k FROM f{k - 1} f JOIN ev e ON e.person = f.person");
-            sql.Append($" WHERE e.s{k} AND {After("e", "f")} AND e.t <= {dialect.AddSeconds("f.t0", window)} GROUP BY f.person, f.t0, f.b))");
+            sql.Append($",\nf{k} AS (SELECT person, t0, b, h, {dialect.Field("k", "t")} AS t, {dialect.Field("k", "id")} AS id FROM (SELECT f.person, f.t0, f.b, f.h, {next} AS k FROM f{k - 1} f JOIN ev e ON e.person = f.person");
+            sql.Append($" WHERE e.s{k} AND {After("e", "f")} AND e.t <= {dialect.AddSeconds("f.t0", window)}");
+            if (query.HoldConstant is not null) sql.Append(" AND e.h IS NOT DISTINCT FROM f.h");
+            sql.Append(" GROUP BY f.person, f.t0, f.b, f.h))");
         }
         sql.Append(",\nchain AS (SELECT f0.person, f0.b, f0.t0, f0.t AS t_0, f0.id AS id_0");
         for (var k = 1; k < n; k++) sql.Append($", f{k}.t AS t_{k}, f{k}.id AS id_{k}");
@@ -62,10 +84,26 @@ public sealed class FunnelPlanner(SqlDialect dialect)
             sql.Append(string.Join(" OR ", clauses)).Append("))");
         }
         sql.Append(')');
+        return sql;
+    }
+
+    private void Measures(StringBuilder sql, SqlParameters parameters, FunnelQuery query)
+    {
+        var n = query.Steps.Count;
         var measures = new StringBuilder("count(*) AS c0");
         for (var k = 1; k < n; k++) measures.Append($", count(t_{k}) AS c{k}");
         var half = parameters.Add(0.5);
         for (var k = 1; k < n; k++) measures.Append($", {dialect.Percentile(dialect.SecondsBetween("t0", $"t_{k}"), half)} AS m{k}");
+        var seconds = dialect.SecondsBetween("t0", $"t_{n - 1}");
+        long lowerBound = -1;
+        foreach (var edge in FunnelRow.ConversionBuckets.Append(long.MaxValue))
+        {
+            var low = parameters.Add((double)lowerBound);
+            measures.Append(edge == long.MaxValue
+                ? $", count(*) FILTER (WHERE {seconds} >= {low})"
+                : $", count(*) FILTER (WHERE {seconds} >= {low} AND {seconds} < {parameters.Add((double)edge)})");
+            lowerBound = edge;
+        }
         if (query.Breakdown is null)
         {
             sql.Append($"\nSELECT 3 AS g, 0 AS other, CAST(NULL AS VARCHAR) AS bk, {measures} FROM kept");
@@ -77,7 +115,6 @@ public sealed class FunnelPlanner(SqlDialect dialect)
             sql.Append($",\nkeyed AS (SELECT kept.*, CASE WHEN r.rank <= {limit} THEN 0 ELSE 1 END AS other, CASE WHEN r.rank <= {limit} THEN kept.b END AS bk FROM kept JOIN ranked r ON kept.b IS NOT DISTINCT FROM r.b)");
             sql.Append($"\nSELECT GROUPING(other, bk) AS g, other, bk, {measures} FROM keyed GROUP BY GROUPING SETS ((other, bk), ())");
         }
-        return parameters.Build(sql.ToString());
     }
 
     /// <summary>Rows from <see cref="Plan"/>'s statement: the whole funnel first, then breakdown rows as returned.</summary>
@@ -91,16 +128,18 @@ public sealed class FunnelPlanner(SqlDialect dialect)
             var medians = new double?[steps];
             for (var k = 0; k < steps; k++) counts[k] = Convert.ToInt64(row[3 + k], CultureInfo.InvariantCulture);
             for (var k = 1; k < steps; k++) medians[k] = row[2 + steps + k] is null ? null : Convert.ToDouble(row[2 + steps + k], CultureInfo.InvariantCulture);
+            var histogram = new long[FunnelRow.ConversionBuckets.Count + 1];
+            for (var i = 0; i < histogram.Length; i++) histogram[i] = Convert.ToInt64(row[2 + (2 * steps) + i], CultureInfo.InvariantCulture);
             if (Convert.ToInt32(row[0], CultureInfo.InvariantCulture) != 0)
             {
-                overall = new FunnelRow(null, false, counts, medians);
+                overall = new FunnelRow(null, false, counts, medians) { TimeToConvert = histogram };
                 continue;
             }
             var other = Convert.ToInt32(row[1], CultureInfo.InvariantCulture) == 1;
-            result.Add(new FunnelRow(other ? [] : [row[2] as string], other, counts, medians));
+            result.Add(new FunnelRow(other ? [] : [row[2] as string], other, counts, medians) { TimeToConvert = histogram });
         }
         // An empty input still has a whole-funnel row of zeros.
-        result.Insert(0, overall ?? new FunnelRow(null, false, new long[steps], new double?[steps]));
+        result.Insert(0, overall ?? new FunnelRow(null, false, new long[steps], new double?[steps]) { TimeToConvert = new long[FunnelRow.ConversionBuckets.Count + 1] });
         return result;
     }
 

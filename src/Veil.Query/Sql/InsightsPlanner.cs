@@ -10,15 +10,15 @@ namespace Veil.Query.Sql;
 /// values; the top breakdown combinations by event count (the rest mapped to "other"); the measure per cell.
 /// Result columns: bucket, other (0/1), one column per breakdown, value, persons.
 /// </summary>
-public sealed class InsightsPlanner(SqlDialect dialect)
+public sealed class InsightsPlanner(SqlDialect dialect, CohortContext? cohorts = null)
 {
     /// <summary>The statement for series <paramref name="seriesIndex"/> of <paramref name="query"/>.</summary>
-    public SqlStatement Plan(int projectId, InsightsQuery query, int seriesIndex, ResolvedRange range)
+    public SqlStatement Plan(int projectId, InsightsQuery query, int seriesIndex, ResolvedRange range, bool countPersons = true)
     {
         var series = query.Series[seriesIndex];
         var parameters = new SqlParameters();
-        var events = new EventSql(dialect, parameters, projectId);
-        var zone = parameters.Add(range.TimeZoneId);
+        var events = new EventSql(dialect, parameters, projectId, cohorts);
+        var zone = dialect.StringLiteral(range.TimeZoneId);
         var bucket = query.Interval == Interval.Total
             ? dialect.NullTimestamp
             : dialect.Truncate(query.Interval, range.TimeZoneId == "UTC" ? "e.time" : dialect.LocalTime("e.time", zone));
@@ -36,7 +36,9 @@ public sealed class InsightsPlanner(SqlDialect dialect)
         var sql = new StringBuilder("WITH base AS (\n  SELECT ");
         sql.Append(bucket).Append(" AS bucket, ");
         for (var i = 0; i < breakdowns.Count; i++) sql.Append(breakdowns[i]).Append(" AS ").Append(b[i]).Append(", ");
-        sql.Append(EventSql.Person).Append(" AS person, e.session_id AS session, ").Append(number).Append(" AS num\n  ");
+        var m = series.Measure;
+        var needsPerson = countPersons || m.Kind is MeasureKind.UniquePersons or MeasureKind.PerPersonAverage or MeasureKind.PerPersonPercentile;
+        sql.Append(needsPerson ? events.PersonColumn() : "CAST(NULL AS UUID)").Append(" AS person, e.session_id AS session, ").Append(number).Append(" AS num\n  ");
         sql.Append(events.From()).Append("  WHERE ").Append(where).Append("\n)");
         if (b.Count > 0)
         {
@@ -52,7 +54,7 @@ public sealed class InsightsPlanner(SqlDialect dialect)
             sql.Append(",\nkeyed AS (SELECT bucket, person, session, num, 0 AS other FROM base)");
         }
         var keys = string.Join("", b.Select(x => ", " + x));
-        var m = series.Measure;
+        var persons = countPersons ? "count(DISTINCT person)" : "CAST(NULL AS BIGINT)";
         if (m.Kind is MeasureKind.PerPersonAverage or MeasureKind.PerPersonPercentile)
         {
             sql.Append($",\nper_person AS (SELECT bucket, other{keys}, person, count(*) AS c FROM keyed WHERE person IS NOT NULL GROUP BY bucket, other{keys}, person)");
@@ -73,7 +75,7 @@ public sealed class InsightsPlanner(SqlDialect dialect)
                 MeasureKind.Percentile => dialect.Percentile("num", parameters.Add(m.Percentile / 100)),
                 _ => throw new QueryValidationException($"Measure {m.Kind} is not supported yet."),
             };
-            sql.Append($"\nSELECT bucket, other{keys}, {aggregate} AS value, count(DISTINCT person) AS persons FROM keyed GROUP BY bucket, other{keys}");
+            sql.Append($"\nSELECT bucket, other{keys}, {aggregate} AS value, {persons} AS persons FROM keyed GROUP BY bucket, other{keys}");
         }
         return parameters.Build(sql.ToString());
     }
@@ -90,7 +92,7 @@ public sealed class InsightsPlanner(SqlDialect dialect)
             var value = row[2 + breakdowns] is null ? (double?)null : Convert.ToDouble(row[2 + breakdowns], CultureInfo.InvariantCulture);
             cells.Add(new InsightsCell(seriesIndex, row[0] is DateTime d ? d : null, values, other, value)
             {
-                Persons = Convert.ToInt64(row[3 + breakdowns], CultureInfo.InvariantCulture),
+                Persons = row[3 + breakdowns] is null ? null : Convert.ToInt64(row[3 + breakdowns], CultureInfo.InvariantCulture),
             });
         }
         return cells;

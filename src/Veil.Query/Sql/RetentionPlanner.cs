@@ -10,13 +10,13 @@ namespace Veil.Query.Sql;
 /// period), then per cohort and breakdown the cohort size and persons retained per period.
 /// Result columns: grouping (1 = all cohorts), other, breakdown, cohort, size, one count per period.
 /// </summary>
-public sealed class RetentionPlanner(SqlDialect dialect)
+public sealed class RetentionPlanner(SqlDialect dialect, CohortContext? cohorts = null)
 {
     public SqlStatement Plan(int projectId, RetentionQuery query, ResolvedRange range)
     {
         var parameters = new SqlParameters();
-        var events = new EventSql(dialect, parameters, projectId);
-        var zone = parameters.Add(range.TimeZoneId);
+        var events = new EventSql(dialect, parameters, projectId, cohorts);
+        var zone = dialect.StringLiteral(range.TimeZoneId);
         var bucket = dialect.Truncate(query.Unit, range.TimeZoneId == "UTC" ? "e.time" : dialect.LocalTime("e.time", zone));
         var born = $"(e.event = {parameters.Add(query.Born.Event)} AND {events.Filters(query.Born.Filters)})";
         var returned = $"(e.event = {parameters.Add(query.Return.Event)} AND {events.Filters(query.Return.Filters)})";
@@ -24,7 +24,7 @@ public sealed class RetentionPlanner(SqlDialect dialect)
         var globalFilters = events.Filters(query.Filters);
         var from = parameters.Add(range.FromUtc);
         var to = parameters.Add(range.ToUtc);
-        var sql = new StringBuilder("WITH ev AS (\n  SELECT ").Append(EventSql.Person).Append(" AS person, e.time AS t, e.insert_id AS id, ");
+        var sql = new StringBuilder("WITH ev AS (\n  SELECT ").Append(events.PersonColumn()).Append(" AS person, e.time AS t, e.insert_id AS id, ");
         sql.Append($"{born} AS born, {returned} AS ret, {breakdown} AS b, {bucket} AS bucket\n  ");
         sql.Append(events.From());
         sql.Append($"  WHERE e.project_id = {events.Project} AND e.distinct_id IS NOT NULL AND {globalFilters} AND ({born} OR ({returned} AND e.time >= {from}))\n)");

@@ -8,6 +8,17 @@ namespace Veil.Query.Sql;
 /// </summary>
 public abstract class SqlDialect
 {
+    /// <summary>
+    /// A string literal for a value that has already passed a strict validator (JSON pointers of property names, IANA
+    /// zone names): planners inline these so the store can plan with constants. Never used for query values.
+    /// </summary>
+    /// <exception cref="ArgumentException">The text holds a control character, backslash or double quote.</exception>
+    public virtual string StringLiteral(string text)
+    {
+        if (text.Any(c => char.IsControl(c) || c is '\\' or '"')) throw new ArgumentException("Not a validated name.", nameof(text));
+        return "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
+    }
+
     /// <summary>Local wall-clock time of a UTC timestamp expression in the zone named by a parameter.</summary>
     public abstract string LocalTime(string utcTimestamp, string zoneParameter);
 

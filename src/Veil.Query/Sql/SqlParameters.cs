@@ -9,6 +9,9 @@ public sealed class SqlParameters
     public string Add(object? value)
     {
         var name = "p" + _values.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        // Instants are UTC wall-clock values for TIMESTAMP columns: a DateTime of kind Utc would bind as TIMESTAMPTZ and
+        // make every row convert through the session time zone (slow, and wrong on a server not set to UTC).
+        if (value is DateTime time) value = DateTime.SpecifyKind(time, DateTimeKind.Unspecified);
         _values.Add(new(name, value));
         return "$" + name;
     }

@@ -34,4 +34,13 @@ public interface IMetadataStore : IDisposable
     /// <summary>A small named setting (e.g. the master key fingerprint); null if unset.</summary>
     string? GetSetting(string name);
     void SetSetting(string name, string value);
+
+    // Cohorts
+    /// <summary>Saves a new cohort of a project.</summary>
+    CohortRecord CreateCohort(int projectId, string name, string definitionJson);
+    CohortRecord? FindCohort(int projectId, long id);
+    IReadOnlyList<CohortRecord> ListCohorts(int projectId);
+    /// <summary>Replaces a cohort's name and definition; false when there is no such cohort.</summary>
+    bool UpdateCohort(int projectId, long id, string name, string definitionJson);
+    bool DeleteCohort(int projectId, long id);
 }

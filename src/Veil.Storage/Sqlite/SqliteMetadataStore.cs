@@ -281,4 +281,96 @@ public sealed class SqliteMetadataStore : IMetadataStore
         command.CommandText = sql;
         command.ExecuteNonQuery();
     }
+
+    // Cohorts
+    public CohortRecord CreateCohort(int projectId, string name, string definitionJson)
+    {
+        lock (_gate)
+        {
+            EnsureCohortTable();
+            using var command = _connection.CreateCommand();
+            var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            command.CommandText = "INSERT INTO cohorts (project_id, name, definition, created_at, updated_at) VALUES ($p, $n, $d, $t, $t) RETURNING id";
+            command.Parameters.AddWithValue("$p", projectId);
+            command.Parameters.AddWithValue("$n", name);
+            command.Parameters.AddWithValue("$d", definitionJson);
+            command.Parameters.AddWithValue("$t", now);
+            var id = Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+            var at = DateTimeOffset.FromUnixTimeMilliseconds(now);
+            return new CohortRecord(id, projectId, name, definitionJson, at, at);
+        }
+    }
+
+    public CohortRecord? FindCohort(int projectId, long id) => QueryCohorts(projectId, id).FirstOrDefault();
+
+    public IReadOnlyList<CohortRecord> ListCohorts(int projectId) => QueryCohorts(projectId, null);
+
+    public bool UpdateCohort(int projectId, long id, string name, string definitionJson)
+    {
+        lock (_gate)
+        {
+            EnsureCohortTable();
+            using var command = _connection.CreateCommand();
+            command.CommandText = "UPDATE cohorts SET name = $n, definition = $d, updated_at = $t WHERE project_id = $p AND id = $id";
+            command.Parameters.AddWithValue("$p", projectId);
+            command.Parameters.AddWithValue("$id", id);
+            command.Parameters.AddWithValue("$n", name);
+            command.Parameters.AddWithValue("$d", definitionJson);
+            command.Parameters.AddWithValue("$t", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+            return command.ExecuteNonQuery() == 1;
+        }
+    }
+
+    public bool DeleteCohort(int projectId, long id)
+    {
+        lock (_gate)
+        {
+            EnsureCohortTable();
+            using var command = _connection.CreateCommand();
+            command.CommandText = "DELETE FROM cohorts WHERE project_id = $p AND id = $id";
+            command.Parameters.AddWithValue("$p", projectId);
+            command.Parameters.AddWithValue("$id", id);
+            return command.ExecuteNonQuery() == 1;
+        }
+    }
+
+    private List<CohortRecord> QueryCohorts(int projectId, long? id)
+    {
+        lock (_gate)
+        {
+            EnsureCohortTable();
+            using var command = _connection.CreateCommand();
+            command.CommandText = "SELECT id, project_id, name, definition, created_at, updated_at FROM cohorts WHERE project_id = $p"
+                + (id is null ? " ORDER BY id" : " AND id = $id");
+            command.Parameters.AddWithValue("$p", projectId);
+            if (id is { } value) command.Parameters.AddWithValue("$id", value);
+            using var reader = command.ExecuteReader();
+            var result = new List<CohortRecord>();
+            while (reader.Read())
+            {
+                result.Add(new CohortRecord(reader.GetInt64(0), reader.GetInt32(1), reader.GetString(2), reader.GetString(3),
+                    DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5))));
+            }
+            return result;
+        }
+    }
+
+    // Created on first use so the cohort code stays in this one block of the file.
+    private void EnsureCohortTable()
+    {
+        if (_cohortTableReady) return;
+        Execute("""
+            CREATE TABLE IF NOT EXISTS cohorts (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                project_id INTEGER NOT NULL REFERENCES projects(id),
+                name TEXT NOT NULL,
+                definition TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL);
+            CREATE INDEX IF NOT EXISTS cohorts_project ON cohorts (project_id);
+            """);
+        _cohortTableReady = true;
+    }
+
+    private bool _cohortTableReady;
 }

@@ -19,9 +19,11 @@ internal static class QueryCommands
 {
     public static Command Create()
     {
-        var command = new Command("query", "Run a report (insights, funnel) on a stopped data directory; for a running server use POST /api/projects/{id}/query/{kind}.");
+        var command = new Command("query", "Run a report (insights, funnel, retention, flows) on a stopped data directory; for a running server use POST /api/projects/{id}/query/{kind}.");
         command.Subcommands.Add(Report("insights", "Counts and aggregates of events over time, with filters and breakdowns."));
         command.Subcommands.Add(Report("funnel", "Conversion through 2–10 steps within a window."));
+        command.Subcommands.Add(Report("retention", "Cohorts by birth event and how many return in later periods (--file)."));
+        command.Subcommands.Add(Report("flows", "Top paths after or before an event, as Sankey nodes and links (--file)."));
         return command;
     }
 
@@ -70,6 +72,11 @@ internal static class QueryCommands
                     return 2;
                 }
                 query = File.ReadAllText(path);
+            }
+            else if (kind is "retention" or "flows")
+            {
+                Console.Error.WriteLine($"veil: {kind} takes its query from --file (see docs/queries.md).");
+                return 2;
             }
             else
             {
@@ -122,7 +129,13 @@ internal static class QueryCommands
                     return 0;
                 }
                 using var document = JsonDocument.Parse(buffer.WrittenMemory);
-                AnsiConsole.Write(kind == "funnel" ? FunnelTable(document.RootElement) : InsightsTable(document.RootElement));
+                AnsiConsole.Write(kind switch
+                {
+                    "funnel" => FunnelTable(document.RootElement),
+                    "retention" => RetentionTable(document.RootElement),
+                    "flows" => FlowsTable(document.RootElement),
+                    _ => InsightsTable(document.RootElement),
+                });
                 return 0;
             }
         });
@@ -242,6 +255,32 @@ internal static class QueryCommands
                     Percent(step, "conversion"), Percent(step, "fromPrevious"),
                     step.TryGetProperty("medianSecondsToConvert", out var m) ? Duration(m.GetDouble()) : "");
             }
+        }
+        return table;
+    }
+
+    private static Table RetentionTable(JsonElement report)
+    {
+        var rows = report.GetProperty("rows").EnumerateArray().ToList();
+        var periods = rows.Count == 0 ? 0 : rows[0].GetProperty("retained").GetArrayLength();
+        var table = new Table().AddColumns("Breakdown", "Cohort", "Size");
+        for (var i = 1; i <= periods; i++) table.AddColumn(i.ToString(CultureInfo.InvariantCulture));
+        foreach (var row in rows)
+        {
+            var cohort = row.GetProperty("cohort");
+            var cells = new List<string> { Markup.Escape(Breakdown(row)), cohort.ValueKind == JsonValueKind.Null ? "(all)" : cohort.GetString()!, Number(row.GetProperty("size")) };
+            cells.AddRange(row.GetProperty("rates").EnumerateArray().Select(r => r.ValueKind == JsonValueKind.Number ? r.GetDouble().ToString("0.0%", CultureInfo.InvariantCulture) : "–"));
+            table.AddRow(cells.ToArray());
+        }
+        return table;
+    }
+
+    private static Table FlowsTable(JsonElement report)
+    {
+        var table = new Table().AddColumns("From", "To", "Persons");
+        foreach (var link in report.GetProperty("links").EnumerateArray())
+        {
+            table.AddRow(Markup.Escape(link.GetProperty("source").GetString()!), Markup.Escape(link.GetProperty("target").GetString()!), Number(link.GetProperty("persons")));
         }
         return table;
     }

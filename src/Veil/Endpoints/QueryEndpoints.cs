@@ -24,7 +24,8 @@ public static class QueryEndpoints
         app.MapPut("/api/projects/{id:int}/settings/timezone", PutTimeZoneAsync).RequireVeil(Permission.Admin).RequireRateLimiting(RateLimits.Api);
     }
 
-    private static async Task QueryAsync(HttpContext context, int id, string kind, ProjectDirectory projects, IEventStore store, IMetadataStore metadata)
+    private static async Task QueryAsync(HttpContext context, int id, string kind, ProjectDirectory projects, IEventStore store, IMetadataStore metadata,
+        ReadRecorder recorder, VeilServerOptions options)
     {
         if (await ReadAuthentication.AuthenticateAsync(context, projects, id) is null) return;
         if (ReportRunner.Kind(kind) is not { } report)
@@ -42,7 +43,7 @@ public static class QueryEndpoints
         try
         {
             var json = System.Text.Encoding.UTF8.GetString(body.WrittenSpan);
-            result = new ReportRunner(store, metadata).Run(report, id, json, QueryOptions.None, context.RequestAborted);
+            result = new ReportRunner(store, metadata).Run(report, id, json, ThresholdFor(context, options), context.RequestAborted);
         }
         catch (QueryValidationException e)
         {
@@ -54,9 +55,16 @@ public static class QueryEndpoints
         {
             ReportRunner.Write(writer, result);
         }
+        // Reports are aggregates: no person's individual-level data leaves, so the entry names no subjects.
+        var canonical = System.Text.Encoding.UTF8.GetString(body.WrittenSpan);
+        if (!await recorder.RecordAsync(context, "query." + kind, id, canonical, ReadRecorder.Aggregate, 1, [])) return;
         context.Response.ContentType = "application/json";
         await context.Response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted);
     }
+
+    /// <summary>The k-threshold the caller's role sets: principals who may not read individuals get k, inside the engine.</summary>
+    internal static QueryOptions ThresholdFor(HttpContext context, VeilServerOptions options) =>
+        context.GetVeilPrincipal() is { AppliesKThreshold: false } ? QueryOptions.None : new QueryOptions(options.KThreshold);
 
     private static async Task GetTimeZoneAsync(HttpContext context, int id, ProjectDirectory projects, IEventStore store, IMetadataStore metadata)
     {

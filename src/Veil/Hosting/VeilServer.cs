@@ -293,6 +293,7 @@ public sealed class VeilServer : IAsyncDisposable
         ReadEndpoints.Map(app);
         ProfileEndpoints.Map(app);
         QueryEndpoints.Map(app);
+        CohortEndpoints.Map(app);
         LedgerEndpoints.Map(app);
         AuthEndpoints.Map(app);
         MemberEndpoints.Map(app);

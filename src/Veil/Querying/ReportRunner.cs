@@ -16,9 +16,14 @@ namespace Veil.Querying;
 internal sealed class ReportRunner(IEventStore store, IMetadataStore metadata, TimeProvider? time = null)
 {
     /// <summary>The report kinds, as named in URLs (<c>/query/{kind}</c>) and on the command line.</summary>
-    public static readonly IReadOnlyList<string> Kinds = ["insights", "funnels", "retention"];
+    public static readonly IReadOnlyList<string> Kinds = ["insights", "funnels", "retention", "flows"];
 
-    private readonly QueryEngine _engine = new(DuckDbDialect.Instance, (statement, ct) => store.Query(statement.Text, statement.Parameters, ct), time);
+    private readonly QueryEngine _engine = new(DuckDbDialect.Instance, (statement, ct) => store.Query(statement.Text, statement.Parameters, ct), time,
+        (projectId, id) => metadata.FindCohort(projectId, id) is { } cohort ? QueryJson.Cohort(QueryJson.ParseDocument(cohort.DefinitionJson)).Definition : null);
+
+    /// <summary>How many persons are in a cohort now.</summary>
+    public long CountCohort(int projectId, CohortDefinition definition, CancellationToken cancellationToken = default) =>
+        _engine.CountCohort(projectId, definition, cancellationToken);
 
     /// <summary>The metadata setting holding a project's IANA time zone.</summary>
     public static string TimeZoneSetting(int projectId) => $"timezone:{projectId}";
@@ -39,6 +44,7 @@ internal sealed class ReportRunner(IEventStore store, IMetadataStore metadata, T
         "insights" or "insight" => "insights",
         "funnels" or "funnel" => "funnels",
         "retention" => "retention",
+        "flows" or "flow" => "flows",
         _ => null,
     };
 
@@ -55,6 +61,7 @@ internal sealed class ReportRunner(IEventStore store, IMetadataStore metadata, T
                 "insights" => _engine.Insights(projectId, QueryJson.Insights(root), zone, options, cancellationToken),
                 "funnels" => _engine.Funnel(projectId, QueryJson.Funnel(root), zone, options, cancellationToken),
                 "retention" => _engine.Retention(projectId, QueryJson.Retention(root), zone, options, cancellationToken),
+                "flows" => _engine.Flows(projectId, QueryJson.Flows(root), zone, options, cancellationToken),
                 _ => throw new QueryValidationException($"Unknown report kind \"{kind}\"."),
             };
         }
@@ -73,6 +80,7 @@ internal sealed class ReportRunner(IEventStore store, IMetadataStore metadata, T
             case InsightsReport insights: ReportJson.Write(writer, insights); break;
             case FunnelReport funnel: ReportJson.Write(writer, funnel); break;
             case RetentionReport retention: ReportJson.Write(writer, retention); break;
+            case FlowsReport flows: ReportJson.Write(writer, flows); break;
             default: throw new ArgumentException("Not a report.", nameof(report));
         }
     }

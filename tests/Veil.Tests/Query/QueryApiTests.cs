@@ -10,12 +10,15 @@ public sealed class QueryApiTests : IAsyncLifetime
     private VeilTestServer _veil = null!;
     private HttpClient _client = null!;
     private (int Id, string Token, string Secret) _project;
+    private string _analyst = "";
 
     public async Task InitializeAsync()
     {
         _veil = await VeilTestServer.StartAsync();
         _client = _veil.CreateClient();
         _project = _veil.CreateProject("reports");
+        // An analyst's credential: may read individuals, so reports are not thresholded (the project secret's are).
+        _analyst = _veil.CreateServiceAccount(_project.Id, "analyst", "read:aggregate", "read:individual");
         // Three users sign up an hour or two ago; two of them purchase within minutes; one only views.
         var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 7200;
         JsonObject Event(string name, string user, long time, string plan)
@@ -51,6 +54,20 @@ public sealed class QueryApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Without_individual_access_cells_under_k_persons_are_suppressed()
+    {
+        // The project secret may read aggregates only: k = 5 applies, and three people are too few to show.
+        const string query = """{"dateRange":{"last":2},"steps":[{"event":"Signup"},{"event":"Purchase"}],"window":{"value":1,"unit":"hour"}}""";
+        var thresholded = await _client.SendForReplyAsync(VeilHttp.Post($"/api/projects/{_project.Id}/query/funnels", query, VeilHttp.Json).WithBasic(_project.Secret));
+        Assert.True(thresholded.Status == 200, thresholded.Text);
+        var steps = JsonNode.Parse(thresholded.Text)!["rows"]![0]!["steps"]!.AsArray();
+        Assert.All(steps, step => Assert.Null(step!["count"]));
+        Assert.DoesNotContain("\"count\":3", thresholded.Text, StringComparison.Ordinal);
+        var open = await QueryAsync("funnels", query);
+        Assert.Equal(3, (int)JsonNode.Parse(open.Text)!["rows"]![0]!["steps"]![0]!["count"]!);
+    }
+
+    [Fact]
     public async Task Insights_break_down_unique_persons_by_a_property()
     {
         var reply = await QueryAsync("insights", """{"dateRange":{"last":2},"interval":"total","series":[{"event":"Signup","measure":"unique"}],"breakdown":"plan"}""");
@@ -67,6 +84,41 @@ public sealed class QueryApiTests : IAsyncLifetime
         Assert.True(reply.Status == 200, reply.Text);
         var all = JsonNode.Parse(reply.Text)!["rows"]!.AsArray().Single(r => r!["cohort"] is null)!;
         Assert.Equal(3, (int)all["size"]!);
+    }
+
+    [Fact]
+    public async Task A_saved_cohort_filters_reports_and_reports_its_size()
+    {
+        var created = await _client.SendForReplyAsync(VeilHttp.Post($"/api/projects/{_project.Id}/cohorts",
+            """{"name":"Buyers","criteria":[{"did":"Purchase","withinDays":7}]}""", VeilHttp.Json).WithBasic("analyst", _analyst));
+        Assert.True(created.Status == 201, created.Text);
+        var cohortId = (long)JsonNode.Parse(created.Text)!["id"]!;
+        var read = await _client.SendForReplyAsync(VeilHttp.Request(HttpMethod.Get, $"/api/projects/{_project.Id}/cohorts/{cohortId}").WithBasic("analyst", _analyst));
+        Assert.Equal(2, (int)JsonNode.Parse(read.Text)!["size"]!);
+        var reply = await QueryAsync("insights", $$"""{"dateRange":{"last":2},"interval":"total","series":[{"event":"Signup","measure":"unique","filters":[{"operator":"notInCohort","cohort":{{cohortId}}}]}]}""");
+        Assert.True(reply.Status == 200, reply.Text);
+        Assert.Equal(1.0, (double)JsonNode.Parse(reply.Text)!["series"]![0]!["rows"]![0]!["values"]![0]!);
+        var dropped = await _client.SendForReplyAsync(VeilHttp.Post($"/api/projects/{_project.Id}/cohorts",
+            """{"name":"Signed up, never bought","criteria":[{"droppedAfter":{"funnel":{"dateRange":{"last":2},"steps":[{"event":"Signup"},{"event":"Purchase"}]},"step":1}}]}""",
+            VeilHttp.Json).WithBasic("analyst", _analyst));
+        Assert.True(dropped.Status == 201, dropped.Text);
+        var droppedRead = await _client.SendForReplyAsync(VeilHttp.Request(HttpMethod.Get, $"/api/projects/{_project.Id}/cohorts/{(long)JsonNode.Parse(dropped.Text)!["id"]!}")
+            .WithBasic("analyst", _analyst));
+        Assert.Equal(1, (int)JsonNode.Parse(droppedRead.Text)!["size"]!);
+        (await _client.SendForReplyAsync(VeilHttp.Post($"/api/projects/{_project.Id}/cohorts", """{"name":"x","criteria":[{"did":"A","atLeast":0}]}""", VeilHttp.Json)
+            .WithBasic("analyst", _analyst))).AssertRefused(400, "atLeast");
+        var deleted = await _client.SendForReplyAsync(VeilHttp.Request(HttpMethod.Delete, $"/api/projects/{_project.Id}/cohorts/{cohortId}").WithBasic("analyst", _analyst));
+        Assert.Equal(204, deleted.Status);
+        (await QueryAsync("insights", $$"""{"series":[{"event":"Signup","filters":[{"operator":"inCohort","cohort":{{cohortId}}}]}]}""")).AssertRefused(400, "no cohort");
+    }
+
+    [Fact]
+    public async Task Flows_are_sankey_nodes_and_links()
+    {
+        var reply = await QueryAsync("flows", """{"dateRange":{"last":2},"anchor":{"event":"Signup"},"steps":1}""");
+        Assert.True(reply.Status == 200, reply.Text);
+        var links = JsonNode.Parse(reply.Text)!["links"]!.AsArray().ToDictionary(l => (string)l!["target"]!, l => (int)l!["persons"]!);
+        Assert.Equal(new Dictionary<string, int> { ["1:Purchase"] = 2, ["1:View"] = 1 }, links);
     }
 
     [Fact]
@@ -94,5 +146,5 @@ public sealed class QueryApiTests : IAsyncLifetime
     }
 
     private Task<Reply> QueryAsync(string kind, string json) =>
-        _client.SendForReplyAsync(VeilHttp.Post($"/api/projects/{_project.Id}/query/{kind}", json, VeilHttp.Json).WithBasic(_project.Secret));
+        _client.SendForReplyAsync(VeilHttp.Post($"/api/projects/{_project.Id}/query/{kind}", json, VeilHttp.Json).WithBasic("analyst", _analyst));
 }

@@ -1,0 +1,139 @@
+// veil-query-bench: latency of Veil's reports against hand-written DuckDB SQL on the same file.
+// Usage: veil-query-bench [--events N] [--persons N] [--days N] [--runs N] [--dir DIR]
+// Generates (once per parameter set, fixed seed: hashes of the row number) a DuckDB file, then times each report.
+using System.Diagnostics;
+using System.Globalization;
+using DuckDB.NET.Data;
+using Veil.Query;
+using Veil.Query.Model;
+using Veil.Query.Sql;
+using Veil.Storage.DuckDb;
+
+var events = Arg("--events", 10_000_000L);
+var persons = Arg("--persons", 500_000L);
+var days = (int)Arg("--days", 90L);
+var runs = (int)Arg("--runs", 3L);
+var dir = ArgText("--dir") ?? Path.Combine(Path.GetTempPath(), "veil-query-bench");
+Directory.CreateDirectory(dir);
+var path = Path.Combine(dir, $"events-{events}-{persons}-{days}.duckdb");
+var start = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+var last = DateOnly.FromDateTime(start).AddDays(days - 1);
+
+if (!File.Exists(path))
+{
+    var watch = Stopwatch.StartNew();
+    DuckDbEventStore.Open(path).Dispose(); // schema
+    using var connection = new DuckDBConnection($"Data Source={path}");
+    connection.Open();
+    Execute(connection, Generate(events, persons, days, start));
+    Console.WriteLine($"generated {events:N0} events, {persons:N0} persons, {days} days in {watch.Elapsed.TotalSeconds:F1} s -> {path}");
+}
+
+using var store = DuckDbEventStore.Open(path);
+var engine = new QueryEngine(DuckDbDialect.Instance, (s, ct) => store.Query(s.Text, s.Parameters, ct));
+var range = DateRange.Absolute(DateOnly.FromDateTime(start), last);
+var week = DateRange.Absolute(DateOnly.FromDateTime(start), DateOnly.FromDateTime(start).AddDays(29));
+var from = $"TIMESTAMP '{start:yyyy-MM-dd}'";
+var to = $"TIMESTAMP '{last.AddDays(1):yyyy-MM-dd}'";
+var to30 = $"TIMESTAMP '{DateOnly.FromDateTime(start).AddDays(30):yyyy-MM-dd}'";
+const string Person = "coalesce(m.person, e.distinct_id)";
+const string Join = "FROM events e LEFT JOIN identity_map m ON m.project_id = e.project_id AND m.member = e.distinct_id";
+
+var cases = new (string Name, Action Veil, string Baseline)[]
+{
+    ("insights: events per day, one event", () => engine.Insights(1, new InsightsQuery(range, "UTC", Interval.Day, [new("Purchase", Measure.Total, [])], [], [], 10, null), "UTC", QueryOptions.None),
+        $"SELECT date_trunc('day', time) d, count(*) FROM events WHERE project_id = 1 AND event = 'Purchase' AND time >= {from} AND time < {to} GROUP BY d"),
+    ("insights: unique persons per day by $browser (top 5)", () => engine.Insights(1, new InsightsQuery(range, "UTC", Interval.Day, [new("Page View", new(MeasureKind.UniquePersons), [])], [], [new("$browser")], 5, null), "UTC", QueryOptions.None),
+        $"WITH b AS (SELECT date_trunc('day', e.time) d, e.browser b, {Person} p {Join} WHERE e.project_id = 1 AND e.event = 'Page View' AND e.time >= {from} AND e.time < {to}), " +
+        "t AS (SELECT b FROM b GROUP BY b ORDER BY count(*) DESC LIMIT 5) SELECT d, CASE WHEN b IN (SELECT b FROM t) THEN b END bk, count(DISTINCT p) FROM b GROUP BY d, bk"),
+    ("insights: sum of a JSON property per week, Berlin time", () => engine.Insights(1, new InsightsQuery(range, "Europe/Berlin", Interval.Week, [new("Purchase", new(MeasureKind.Sum, new("amount")), [])], [], [], 10, null), "UTC", QueryOptions.None),
+        $"SELECT date_trunc('week', timezone('Europe/Berlin', time AT TIME ZONE 'UTC')) w, sum(TRY_CAST(json_extract(properties, '$.amount') AS DOUBLE)) FROM events WHERE project_id = 1 AND event = 'Purchase' AND time >= {from} AND time < {to} GROUP BY w"),
+    ("funnel: 3 steps, 7-day window, 30 days", () => engine.Funnel(1, new FunnelQuery(week, "UTC", [new("Signup", []), new("Add to Cart", []), new("Purchase", [])], 7 * 86_400, [], null, 10, []), "UTC", QueryOptions.None),
+        $"WITH e AS (SELECT {Person} p, e.event, e.time t {Join} WHERE e.project_id = 1 AND e.event IN ('Signup', 'Add to Cart', 'Purchase') AND e.time >= {from} AND e.time < {to30} + INTERVAL 7 DAY), " +
+        $"s1 AS (SELECT p, min(t) t1 FROM e WHERE event = 'Signup' AND t < {to30} GROUP BY p), " +
+        "s2 AS (SELECT s1.p, s1.t1, min(e.t) t2 FROM s1 JOIN e ON e.p = s1.p AND e.event = 'Add to Cart' AND e.t > s1.t1 AND e.t <= s1.t1 + INTERVAL 7 DAY GROUP BY ALL), " +
+        "s3 AS (SELECT s2.p, min(e.t) t3 FROM s2 JOIN e ON e.p = s2.p AND e.event = 'Purchase' AND e.t > s2.t2 AND e.t <= s2.t1 + INTERVAL 7 DAY GROUP BY ALL) " +
+        "SELECT count(*), count(s2.p), count(s3.p), median(epoch(s3.t3 - s1.t1)) FROM s1 LEFT JOIN s2 USING (p) LEFT JOIN s3 USING (p)"),
+    ("retention: first time, day, 7 periods, 30 days", () => engine.Retention(1, new RetentionQuery(week, "UTC", new("Signup", []), new("Page View", []), Interval.Day, 7, true, false, [], null, 10), "UTC", QueryOptions.None),
+        $"WITH e AS (SELECT {Person} p, e.event, date_trunc('day', e.time) d, e.time t {Join} WHERE e.project_id = 1 AND (e.event = 'Signup' OR (e.event = 'Page View' AND e.time >= {from}))), " +
+        $"c AS (SELECT p, min(d) c FROM e WHERE event = 'Signup' GROUP BY p HAVING min(t) >= {from} AND min(t) < {to30}), " +
+        "h AS (SELECT DISTINCT c.p, c.c, date_diff('day', c.c, e.d) k FROM c JOIN e ON e.p = c.p AND e.event = 'Page View' AND e.d > c.c AND date_diff('day', c.c, e.d) <= 7) " +
+        "SELECT c.c, count(DISTINCT c.p), count(*) FILTER (WHERE k = 1), count(*) FILTER (WHERE k = 7) FROM c LEFT JOIN h USING (p, c) GROUP BY ROLLUP (c.c)"),
+    ("flows: 3 steps after Signup, 1 day, 30 days", () => engine.Flows(1, new FlowsQuery(week, "UTC", new("Signup", []), 3, false, 86_400, [], 5), "UTC", QueryOptions.None),
+        $"WITH e AS (SELECT {Person} p, e.event, e.time t, e.insert_id id {Join} WHERE e.project_id = 1 AND e.time >= {from} AND e.time < {to30} + INTERVAL 1 DAY), " +
+        $"a AS (SELECT p, min(t) ta FROM e WHERE event = 'Signup' AND t < {to30} GROUP BY p), " +
+        "n AS (SELECT e.p, e.event, row_number() OVER (PARTITION BY e.p ORDER BY e.t, e.id) s FROM e JOIN a USING (p) WHERE e.t > a.ta AND e.t <= a.ta + INTERVAL 1 DAY QUALIFY s <= 3) " +
+        "SELECT n1.s, n1.event, n2.event, count(*) FROM n n1 LEFT JOIN n n2 ON n2.p = n1.p AND n2.s = n1.s + 1 GROUP BY ALL"),
+};
+
+Console.WriteLine($"{events:N0} events, {persons:N0} persons, {days} days; best of {runs} runs (after one warm-up)");
+Console.WriteLine("| Report | Veil | Hand-written SQL | Ratio |");
+Console.WriteLine("|---|---:|---:|---:|");
+foreach (var (name, veil, baseline) in cases)
+{
+    var veilMs = Best(veil);
+    var baseMs = Best(() =>
+    {
+        foreach (var _ in store.Query(baseline, [])) { }
+    });
+    Console.WriteLine($"| {name} | {veilMs:F0} ms | {baseMs:F0} ms | {veilMs / baseMs:F2} |");
+}
+return 0;
+
+double Best(Action action)
+{
+    action();
+    var best = double.MaxValue;
+    for (var i = 0; i < runs; i++)
+    {
+        var watch = Stopwatch.StartNew();
+        action();
+        best = Math.Min(best, watch.Elapsed.TotalMilliseconds);
+    }
+    return best;
+}
+
+static string Generate(long events, long persons, int days, DateTime start)
+{
+    // Deterministic "random" columns from hashes of the row number (fixed seed = the hash salts).
+    var seconds = days * 86_400L;
+    return string.Create(CultureInfo.InvariantCulture, $$"""
+        INSERT INTO events
+        SELECT 1, ev, TIMESTAMP '{{start:yyyy-MM-dd}}' + to_seconds(ts), 'i' || i, i,
+               CAST(printf('00000000-0000-4000-8000-%012x', CASE WHEN anon THEN p + {{persons}} ELSE p END) AS UUID), NULL, NULL,
+               CAST(printf('00000000-0000-4000-9000-%012x', p * 1000 + ts // 86400) AS UUID),
+               ['US', 'DE', 'FR', 'GB', 'IN'][1 + CAST(hash(i, 4) % 5 AS BIGINT)], NULL, NULL,
+               ['Chrome', 'Safari', 'Firefox', 'Edge', 'Mobile Safari', 'Samsung Internet'][1 + CAST(hash(i, 5) % 6 AS BIGINT)], NULL,
+               NULL, NULL, NULL, 'web', NULL, NULL, NULL, NULL,
+               '{"plan":"' || ['free', 'pro', 'team'][1 + CAST(hash(p, 6) % 3 AS BIGINT)] || '","amount":' || (CAST(hash(i, 7) % 200 AS BIGINT)) || '}',
+               TIMESTAMP '{{start:yyyy-MM-dd}}'
+        FROM (SELECT i, CAST(hash(i, 1) % {{persons}} AS BIGINT) AS p, CAST(CAST(hash(i, 3) % {{seconds}} AS BIGINT) AS BIGINT) AS ts, CAST(hash(i, 8) % 5 AS BIGINT) = 0 AS anon,
+                     CASE WHEN CAST(hash(i, 2) % 100 AS BIGINT) < 60 THEN 'Page View' WHEN CAST(hash(i, 2) % 100 AS BIGINT) < 70 THEN 'Signup'
+                          WHEN CAST(hash(i, 2) % 100 AS BIGINT) < 85 THEN 'Add to Cart' WHEN CAST(hash(i, 2) % 100 AS BIGINT) < 90 THEN 'Purchase' ELSE 'Search' END AS ev
+              FROM range({{events}}) r(i));
+        INSERT INTO identity_map
+        SELECT 1, CAST(printf('00000000-0000-4000-8000-%012x', p + {{persons}}) AS UUID), CAST(printf('00000000-0000-4000-8000-%012x', p) AS UUID),
+               TIMESTAMP '{{start:yyyy-MM-dd}}', p
+        FROM range({{persons}}) r(p) WHERE p % 2 = 0;
+        CHECKPOINT;
+        """);
+}
+
+static void Execute(DuckDBConnection connection, string sql)
+{
+    using var command = connection.CreateCommand();
+    command.CommandText = sql;
+    command.ExecuteNonQuery();
+}
+
+long Arg(string name, long fallback)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? long.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+}
+
+string? ArgText(string name)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+}
