@@ -7,6 +7,7 @@ using Veil.Hosting;
 using Veil.Query;
 using Veil.Query.Model;
 using Veil.Querying;
+using Veil.Security.Ledger;
 using Veil.Storage.Sqlite;
 
 namespace Veil.Cli;
@@ -34,6 +35,7 @@ internal static class QueryCommands
         var project = new Option<int>("--project") { Description = "The project id.", Required = true };
         var file = new Option<string?>("--file") { Description = "A JSON query (docs/queries.md); inline flags are ignored when given." };
         var json = CommonOptions.Json();
+        var keyFile = CommonOptions.KeyFile();
         var from = new Option<string?>("--from") { Description = "First day, YYYY-MM-DD." };
         var to = new Option<string?>("--to") { Description = "Last day, YYYY-MM-DD." };
         var last = new Option<int?>("--last") { Description = "The last N days, today included (default 30)." };
@@ -48,7 +50,7 @@ internal static class QueryCommands
         var property = new Option<string?>("--property") { Description = "The numeric property for sum/average/min/max/median/percentile." };
         var interval = new Option<string?>("--interval") { Description = "total, minute, hour, day, week or month (insights; default day)." };
         var window = new Option<string?>("--window") { Description = "Conversion window such as 30m, 6h, 7d (funnel; default 30d)." };
-        foreach (var option in new Option[] { data, project, file, json, from, to, last, zone, breakdown, limit, events })
+        foreach (var option in new Option[] { data, project, file, json, keyFile, from, to, last, zone, breakdown, limit, events })
         {
             command.Options.Add(option);
         }
@@ -59,7 +61,7 @@ internal static class QueryCommands
             command.Options.Add(property);
             command.Options.Add(interval);
         }
-        command.SetAction(parse =>
+        command.SetAction(async (parse, cancellationToken) =>
         {
             var dataDirectory = Path.GetFullPath(parse.GetValue(data)!);
             var id = parse.GetValue(project);
@@ -120,6 +122,28 @@ internal static class QueryCommands
                 using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = parse.GetValue(json) }))
                 {
                     ReportRunner.Write(writer, report);
+                }
+                // Promise 3 holds for the operator too: a CLI report is on the access ledger before it is printed.
+                var masterKey = MasterKeySource.Resolve(parse.GetValue(keyFile), dataDirectory);
+                try
+                {
+                    await using var ledger = AccessLedger.Open(dataDirectory, masterKey, new AccessLedgerOptions { CheckpointInterval = TimeSpan.Zero });
+                    await ledger.AppendAsync(new AccessRecord
+                    {
+                        Principal = "cli:" + Environment.UserName,
+                        Credential = "data-directory",
+                        ClientIp = System.Net.IPAddress.Loopback,
+                        Action = "cli.query." + ReportRunner.Kind(kind),
+                        Project = id,
+                        Query = query,
+                        Fields = [new LedgerField("counts", DataClassification.Aggregate)],
+                        Rows = 1,
+                    }, cancellationToken);
+                }
+                catch (Exception e) when (e is LedgerAppendException or LedgerInUseException or LedgerCorruptException or IOException)
+                {
+                    Console.Error.WriteLine($"veil: the report was not printed because the access ledger could not record it: {e.Message}");
+                    return 1;
                 }
                 if (parse.GetValue(json))
                 {

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Veil.Core.Privacy;
 using Veil.Security.Ledger;
+using Veil.Tests.Http;
 
 namespace Veil.Tests.Ledger;
 
@@ -68,5 +69,43 @@ public sealed class LedgerCliTests
         {
             Directory.Delete(root, recursive: true);
         }
+    }
+}
+
+/// <summary>An operator's `veil query` on a stopped data directory is a read like any other: on the ledger before it prints.</summary>
+[Collection("processes")]
+public sealed class CliQueryLedgerTests
+{
+    [Fact]
+    public async Task A_cli_report_is_recorded_before_it_is_printed()
+    {
+        await using var veil = await VeilProcess.CreateAsync();
+        var (id, _, secret) = await veil.CreateProjectAsync("cli-query");
+        await veil.StartAsync();
+        using (var client = veil.CreateClient())
+        {
+            var body = Http.Payloads.Array(Http.Payloads.ImportEvent("Cli Counted", "u1"), Http.Payloads.ImportEvent("Cli Counted", "u2"));
+            var reply = await client.SendForReplyAsync(Http.VeilHttp.Post("/import?strict=1", body, Http.VeilHttp.Json).WithBasic(secret));
+            Assert.Equal(200, reply.Status);
+            await veil.WaitForCountAsync(client, id, secret, 2, "Cli Counted");
+        }
+        await veil.StopAsync();
+
+        // Without the master key the ledger cannot be opened, so nothing is printed.
+        var (refused, refusedOutput) = await VeilProcess.RunCliAsync(veil.ConfigDirectory, "query", "insights", "--data", veil.DataDirectory, "--project", id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--event", "Cli Counted", "--interval", "total", "--json");
+        Assert.NotEqual(0, refused);
+        Assert.DoesNotContain("\"series\"", refusedOutput, StringComparison.Ordinal);
+
+        var (exit, output) = await VeilProcess.RunCliAsync(veil.ConfigDirectory, "query", "insights", "--data", veil.DataDirectory, "--project", id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--key-file", veil.KeyFile, "--event", "Cli Counted", "--interval", "total", "--json");
+        Assert.True(exit == 0, output);
+        Assert.Contains("\"series\"", output, StringComparison.Ordinal);
+        await using var ledger = AccessLedger.Open(veil.DataDirectory, MasterKey.Parse(await File.ReadAllTextAsync(veil.KeyFile)), new AccessLedgerOptions { CheckpointInterval = TimeSpan.Zero });
+        var last = ledger.ReadEntry(ledger.Size - 1).Record;
+        Assert.Equal("cli.query.insights", last.Action);
+        Assert.Equal(id, last.Project);
+        Assert.StartsWith("cli:", last.Principal, StringComparison.Ordinal);
+        Assert.Contains("Cli Counted", last.Query, StringComparison.Ordinal);
     }
 }
