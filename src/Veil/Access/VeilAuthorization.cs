@@ -140,10 +140,10 @@ public sealed class VeilAuthorization(RequestDelegate next, ILogger<VeilAuthoriz
         var guard = context.RequestServices.GetRequiredService<ExfiltrationGuard>();
         if (guard.IsSuspended(GuardSubject.Credential, principal.CredentialId ?? principal.PrincipalId))
         {
-            return "This credential is suspended by the exfiltration guard; an owner must re-enable it.";
+            return "This credential is suspended by the exfiltration guard; an owner must re-enable it (it crossed a read budget).";
         }
         return guard.IsSuspended(GuardSubject.Principal, principal.PrincipalId)
-            ? "This account is suspended by the exfiltration guard; an owner must re-enable it."
+            ? "This account is suspended by the exfiltration guard; an owner must re-enable it (it crossed a read budget)."
             : null;
     }
 

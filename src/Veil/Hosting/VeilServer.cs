@@ -296,6 +296,7 @@ public sealed class VeilServer : IAsyncDisposable
         QueryEndpoints.Map(app);
         CohortEndpoints.Map(app);
         LedgerEndpoints.Map(app);
+        GuardEndpoints.Map(app);
         AuthEndpoints.Map(app);
         MemberEndpoints.Map(app);
         app.MapGet("/healthz", () => Results.Text("ok")).AllowVeilPublic("liveness probe");
