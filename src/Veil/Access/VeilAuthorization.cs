@@ -40,7 +40,8 @@ public sealed class VeilAuthorization(RequestDelegate next, ILogger<VeilAuthoriz
             await Problems.Write(context, r.Status, r.Title, r.Detail);
             return;
         }
-        if (Suspended(context) is { } suspended)
+        // Signing out stays possible: it only ends the suspended person's own sessions.
+        if (context.Request.Path.Value is not ("/api/auth/signout" or "/api/auth/signout-everywhere") && Suspended(context) is { } suspended)
         {
             await Problems.Write(context, 403, "Suspended", suspended);
             return;
