@@ -84,6 +84,14 @@ public sealed class VeilTestServer : IAsyncDisposable
     /// <summary>Waits until everything acknowledged so far is in the event store.</summary>
     public Task CaughtUpAsync() => Server.Services.GetRequiredService<StoreWriter>().WaitUntilCaughtUpAsync(new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token);
 
+    /// <summary>Stops this server and starts a new one on the same data directory and master key (a restart).</summary>
+    public async Task<VeilTestServer> RestartAsync()
+    {
+        var options = Server.Options;
+        await Server.DisposeAsync();
+        return new VeilTestServer(await VeilServer.StartAsync(options), Root);
+    }
+
     public async ValueTask DisposeAsync()
     {
         await Server.DisposeAsync();

@@ -31,9 +31,10 @@ public sealed class ExfiltrationGuard
 
     /// <summary>
     /// Decides one read by <paramref name="principal"/> with <paramref name="credential"/> that would expose
-    /// <paramref name="subjects"/> and <paramref name="rows"/>. Allowed reads are charged to both budgets.
+    /// <paramref name="subjects"/> and <paramref name="rows"/>. Allowed reads are charged to both budgets. Alerts carry
+    /// <paramref name="project"/> so that project's owners see them.
     /// </summary>
-    public GuardDecision Check(string principal, string credential, SubjectSet subjects, long rows)
+    public GuardDecision Check(string principal, string credential, SubjectSet subjects, long rows, int? project = null)
     {
         var now = _time.GetUtcNow();
         if (_suspensions.IsSuspended(GuardSubject.Credential, credential)) return new GuardDecision(false, "This credential is suspended by the exfiltration guard until an owner re-enables it.");
@@ -57,13 +58,13 @@ public sealed class ExfiltrationGuard
             if (over is not null)
             {
                 exceeded = new GuardAlert(now, GuardAlertKind.BudgetExceeded, subject, id, over + " The read was denied and the " +
-                    (subject == GuardSubject.Credential ? "credential" : "account") + " suspended until an owner re-enables it.");
+                    (subject == GuardSubject.Credential ? "credential" : "account") + " suspended until an owner re-enables it.", project);
             }
             else
             {
                 byCredential.Charge(now, subjects.Values, rows);
                 byPrincipal.Charge(now, subjects.Values, rows);
-                spike = Spike(byPrincipal, principal, now);
+                spike = Spike(byPrincipal, principal, now, project);
             }
         }
         if (exceeded is not null)
@@ -106,7 +107,7 @@ public sealed class ExfiltrationGuard
         return null;
     }
 
-    private GuardAlert? Spike(Usage usage, string principal, DateTimeOffset now)
+    private GuardAlert? Spike(Usage usage, string principal, DateTimeOffset now, int? project)
     {
         var hour = now.UtcTicks / TimeSpan.TicksPerHour;
         var current = usage.CurrentHourPersons;
@@ -115,7 +116,7 @@ public sealed class ExfiltrationGuard
         if (current <= _options.SpikeFactor * Math.Max(usual, 1)) return null;
         usage.SpikeAlertedHour = hour;
         return new GuardAlert(now, GuardAlertKind.Spike, GuardSubject.Principal, principal, string.Create(CultureInfo.InvariantCulture,
-            $"{current:N0} distinct persons read this hour, against a usual busy hour of {usual:N0} (over {usage.HistoryHours} active hours). Under budget: alert only."));
+            $"{current:N0} distinct persons read this hour, against a usual busy hour of {usual:N0} (over {usage.HistoryHours} active hours). Under budget: alert only."), project);
     }
 
     private sealed class Usage

@@ -60,4 +60,11 @@ public interface IAccountStore : IDisposable
     IReadOnlyList<ScopedServiceAccountRecord> ListServiceAccounts(int projectId);
     bool DeleteServiceAccount(int projectId, string username);
     void TouchServiceAccount(string username, DateTimeOffset at);
+
+    /// <summary>Records a suspension (replacing an earlier one of the same subject and id).</summary>
+    void PutSuspension(SuspensionRecord suspension);
+    SuspensionRecord? FindSuspension(string subject, string id);
+    /// <summary>Lifts a suspension; false if there was none.</summary>
+    bool DeleteSuspension(string subject, string id);
+    IReadOnlyList<SuspensionRecord> ListSuspensions();
 }

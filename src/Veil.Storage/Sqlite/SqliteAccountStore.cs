@@ -74,6 +74,12 @@ public sealed class SqliteAccountStore : IAccountStore
                 secret_hash BLOB NOT NULL,
                 project_id INTEGER NOT NULL REFERENCES projects(id),
                 created_at INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS suspensions (
+                subject TEXT NOT NULL,
+                id TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                suspended_at INTEGER NOT NULL,
+                PRIMARY KEY (subject, id));
             """);
         // Service accounts made before scopes existed keep what they could do then: /import and aggregate reads.
         var columns = store.Columns("service_accounts");
@@ -228,7 +234,22 @@ public sealed class SqliteAccountStore : IAccountStore
     public void TouchServiceAccount(string username, DateTimeOffset at) =>
         NonQuery("UPDATE service_accounts SET last_used_at = $a WHERE username = $u", ("$u", username), ("$a", at.ToUnixTimeMilliseconds()));
 
+    public void PutSuspension(SuspensionRecord suspension) =>
+        NonQuery("INSERT INTO suspensions (subject, id, reason, suspended_at) VALUES ($s, $i, $r, $a) ON CONFLICT(subject, id) DO UPDATE SET reason = excluded.reason, suspended_at = excluded.suspended_at",
+            ("$s", suspension.Subject), ("$i", suspension.Id), ("$r", suspension.Reason), ("$a", suspension.At.ToUnixTimeMilliseconds()));
+
+    public SuspensionRecord? FindSuspension(string subject, string id) =>
+        QuerySuspensions("WHERE subject = $s AND id = $i", ("$s", subject), ("$i", id)).FirstOrDefault();
+
+    public bool DeleteSuspension(string subject, string id) =>
+        NonQuery("DELETE FROM suspensions WHERE subject = $s AND id = $i", ("$s", subject), ("$i", id)) > 0;
+
+    public IReadOnlyList<SuspensionRecord> ListSuspensions() => QuerySuspensions("ORDER BY suspended_at, subject, id");
+
     public void Dispose() => _connection.Dispose();
+
+    private List<SuspensionRecord> QuerySuspensions(string clause, params (string Name, object? Value)[] parameters) =>
+        Query("SELECT subject, id, reason, suspended_at FROM suspensions " + clause, r => new SuspensionRecord(r.GetString(0), r.GetString(1), r.GetString(2), FromMs(r.GetInt64(3))), parameters);
 
     private UserRecord? QueryUsers(string clause, object value) =>
         Query("SELECT id, email, password_hash, must_change_password, created_at FROM users " + clause,

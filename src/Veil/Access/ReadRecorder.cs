@@ -49,7 +49,7 @@ public sealed class ReadRecorder(AccessLedger ledger, ExfiltrationGuard guard, T
             Rows = rows,
             Subjects = SubjectSet.Of(subjects),
         };
-        var decision = guard.Check(record.Principal, record.Credential, record.Subjects, record.Rows);
+        var decision = guard.Check(record.Principal, record.Credential, record.Subjects, record.Rows, projectId);
         if (!decision.Allowed)
         {
             await Problems.Write(context, 403, "Read budget exceeded", decision.Reason!);

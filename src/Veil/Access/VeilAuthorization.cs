@@ -1,6 +1,7 @@
 using Veil.Hosting;
 using Veil.Security.Access;
 using Veil.Security.Accounts;
+using Veil.Security.Guard;
 
 namespace Veil.Access;
 
@@ -37,6 +38,12 @@ public sealed class VeilAuthorization(RequestDelegate next, ILogger<VeilAuthoriz
         {
             if (r.Status == 401 && access.Kind == VeilAccessKind.Project) context.Response.Headers.WWWAuthenticate = "Basic realm=\"veil\"";
             await Problems.Write(context, r.Status, r.Title, r.Detail);
+            return;
+        }
+        // Signing out stays possible: it only ends the suspended person's own sessions.
+        if (context.Request.Path.Value is not ("/api/auth/signout" or "/api/auth/signout-everywhere") && Suspended(context) is { } suspended)
+        {
+            await Problems.Write(context, 403, "Suspended", suspended);
             return;
         }
         await next(context);
@@ -126,6 +133,20 @@ public sealed class VeilAuthorization(RequestDelegate next, ILogger<VeilAuthoriz
         new(PrincipalKind.Person, $"person:{session.User.Id}", "session:" + Convert.ToHexStringLower(session.Record.IdHash)[..16], projectId, role,
             CredentialScopes.None, session.Mfa, session.Record.StepUpAt, context.Connection.RemoteIpAddress)
         { PersonId = session.User.Id };
+
+    /// <summary>Why the request's credential or principal may do nothing at all, if the exfiltration guard suspended it.</summary>
+    private static string? Suspended(HttpContext context)
+    {
+        if (context.Features.Get<VeilPrincipal>() is not { } principal) return null;
+        var guard = context.RequestServices.GetRequiredService<ExfiltrationGuard>();
+        if (guard.IsSuspended(GuardSubject.Credential, principal.CredentialId ?? principal.PrincipalId))
+        {
+            return "This credential is suspended by the exfiltration guard; an owner must re-enable it (it crossed a read budget).";
+        }
+        return guard.IsSuspended(GuardSubject.Principal, principal.PrincipalId)
+            ? "This account is suspended by the exfiltration guard; an owner must re-enable it (it crossed a read budget)."
+            : null;
+    }
 
     private static Refusal NextStep(SessionStage stage) => stage switch
     {

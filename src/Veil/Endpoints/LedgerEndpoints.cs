@@ -1,11 +1,14 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Veil.Access;
 using Veil.Hosting;
+using Veil.Privacy;
 using Veil.Projects;
 using Veil.Security.Access;
 using Veil.Security.Ledger;
+using Veil.Storage;
 
 namespace Veil.Endpoints;
 
@@ -25,6 +28,9 @@ public static class LedgerEndpoints
         group.MapGet("/proof/consistency", ConsistencyAsync).RequireVeilSession().RequireRateLimiting(RateLimits.Api);
         // Incident reports name persons: the project's owner or auditor, and only that project's entries.
         app.MapGet("/api/projects/{id:int}/incident", IncidentAsync).RequireVeil(Permission.ReadLedger).RequireRateLimiting(RateLimits.Api);
+        // The notification list decrypts contact emails from the vault: a fresh step-up (ManageCredentials), and the
+        // handler further limits it to the project's owners.
+        app.MapPost("/api/projects/{id:int}/incident/notify", NotifyAsync).RequireVeil(Permission.ManageCredentials).RequireRateLimiting(RateLimits.Api);
     }
 
     /// <summary>The latest signed checkpoint (a fresh one when reads happened since), as a C2SP signed note.</summary>
@@ -160,6 +166,85 @@ public static class LedgerEndpoints
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(16 * 1024);
         using (var writer = new Utf8JsonWriter(buffer)) IncidentReportFormatter.WriteJson(writer, report);
         await context.Response.Body.WriteAsync(buffer.WrittenMemory);
+    }
+
+    /// <summary>
+    /// The notification list for an incident: body <c>{"credential"|"principal"|"ip", "from", "to"}</c>, the incident report
+    /// scoped to the project, and each affected person's <c>$email</c> from the identity vault (under any of the person's
+    /// merged ids). The lookup is recorded on the ledger (persons as subjects, <c>$email</c> as vault PII) before the list
+    /// is returned; the guard's budgets apply to it like any read.
+    /// </summary>
+    private static async Task NotifyAsync(HttpContext context, int id, ProjectDirectory projects, AccessLedger ledger, ReadRecorder recorder,
+        IEventStore store, IdentityVault vault)
+    {
+        if (await ReadEndpoints.AuthenticateAsync(context, projects, id) is not { } project) return;
+        using var form = await JsonForm.ReadAsync(context);
+        if (form is null) return;
+        var credential = form.String("credential", 256, out var problem, required: false);
+        var principal = problem is null ? form.String("principal", 256, out problem, required: false) : null;
+        var ip = problem is null ? form.String("ip", 64, out problem, required: false) : null;
+        var fromText = problem is null ? form.String("from", 40, out problem, required: false) : null;
+        var toText = problem is null ? form.String("to", 40, out problem, required: false) : null;
+        if (problem is not null)
+        {
+            await Problems.Write(context, 400, "Bad request", problem);
+            return;
+        }
+        IPNetwork? network = null;
+        if (ip is not null)
+        {
+            if (IPNetwork.TryParse(ip, out var parsed)) network = parsed;
+            else if (IPAddress.TryParse(ip, out var one)) network = new IPNetwork(one, one.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
+            else
+            {
+                await Problems.Write(context, 400, "Bad ip", $"`ip` must be a network like 203.0.113.0/24, got \"{ip}\".");
+                return;
+            }
+        }
+        if (!TryTime(fromText ?? "", out var from) || !TryTime(toText ?? "", out var to))
+        {
+            await Problems.Write(context, 400, "Bad time", "`from` and `to` must be ISO 8601 times, e.g. 2026-11-01T00:00Z.");
+            return;
+        }
+        var query = new IncidentQuery { Credential = credential, Principal = principal, Network = network, From = from, To = to, Project = id };
+        try
+        {
+            query.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            await Problems.Write(context, 400, "Bad incident query", e.Message.Replace("--", "", StringComparison.Ordinal));
+            return;
+        }
+        // Contact details of everyone affected: owners only (admins manage credentials but do not read the ledger).
+        if (context.GetVeilPrincipal()?.Role != Role.Owner)
+        {
+            await Problems.Write(context, 403, "Forbidden", "Only the project's owners may build the notification list.");
+            return;
+        }
+        var report = await ledger.ReportAsync(query);
+        var contacts = new List<object>(report.AffectedPersons.Count);
+        var subjects = new List<Core.Privacy.Pseudonym>(report.AffectedPersons.Count);
+        foreach (var affected in report.AffectedPersons)
+        {
+            var pseudonym = new Core.Privacy.Pseudonym(UInt128.Parse(affected.Pseudonym, NumberStyles.HexNumber, CultureInfo.InvariantCulture));
+            subjects.Add(pseudonym);
+            contacts.Add(new { pseudonym = affected.Pseudonym, email = Email(project, pseudonym, store, vault) });
+        }
+        if (!await recorder.RecordAsync(context, "incident.contacts", id, "notification list for " + query.Describe(),
+                [new LedgerField("$email", DataClassification.VaultPii)], contacts.Count, subjects)) return;
+        await Results.Json(new { project = id, scope = query.Describe(), persons = contacts.Count, contacts }).ExecuteAsync(context);
+    }
+
+    /// <summary>A person's contact email: the vault entry may be under any of the person's merged ids.</summary>
+    private static string? Email(ProjectContext project, Core.Privacy.Pseudonym pseudonym, IEventStore store, IdentityVault vault)
+    {
+        var ids = store.FindPerson(project.Id, pseudonym)?.Ids ?? [];
+        foreach (var candidate in ids.Prepend(pseudonym).Distinct())
+        {
+            if (vault.Read(project, candidate)?["$email"] is JsonValue value && value.TryGetValue<string>(out var email)) return email;
+        }
+        return null;
     }
 
     /// <summary>Reads a whole-number query parameter; returns the error to report, or null.</summary>

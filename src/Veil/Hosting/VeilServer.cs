@@ -204,7 +204,8 @@ public sealed class VeilServer : IAsyncDisposable
                 services.GetRequiredService<BannerGuardAlertSink>(),
             };
             if (options.GuardAlertWebhook is { } hook) sinks.Add(new WebhookGuardAlertSink(new HttpClient { Timeout = TimeSpan.FromSeconds(10) }, hook));
-            return new ExfiltrationGuard(options.Guard, new Veil.Access.GuardAlertFanOut(sinks), time: options.Time);
+            // Suspensions live in meta.db: a stopped credential stays stopped across restarts until an owner lifts it.
+            return new ExfiltrationGuard(options.Guard, new Veil.Access.GuardAlertFanOut(sinks), new AccountSuspensionStore(accountStore, options.Time), options.Time);
         });
         builder.Services.AddSingleton<Veil.Access.ReadRecorder>();
         builder.Services.AddSingleton<IMetadataStore>(metadata);
@@ -295,6 +296,7 @@ public sealed class VeilServer : IAsyncDisposable
         QueryEndpoints.Map(app);
         CohortEndpoints.Map(app);
         LedgerEndpoints.Map(app);
+        GuardEndpoints.Map(app);
         AuthEndpoints.Map(app);
         MemberEndpoints.Map(app);
         app.MapGet("/healthz", () => Results.Text("ok")).AllowVeilPublic("liveness probe");
