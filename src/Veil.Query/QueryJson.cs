@@ -81,10 +81,13 @@ public static class QueryJson
             return new FunnelStep(String(Required(s, "event", path), path + ".event"), Filters(s, "filters", path));
         }).ToList();
         if (steps.Count is < MinSteps or > MaxSteps) throw Bad($"A funnel has {MinSteps}-{MaxSteps} steps, got {steps.Count}.");
-        if (root.TryGetProperty("order", out var order) && String(order, "order") is not ("sequential" or "loose"))
+        var order = !root.TryGetProperty("order", out var orderJson) ? FunnelOrder.Sequential : String(orderJson, "order") switch
         {
-            throw Bad("`order`: only \"sequential\" (loose sequential order) is supported so far.");
-        }
+            "sequential" or "loose" => FunnelOrder.Sequential,
+            "any" => FunnelOrder.Any,
+            "strict" => FunnelOrder.Strict,
+            _ => throw Bad("`order`: one of \"sequential\", \"any\" or \"strict\"."),
+        };
         var window = Window(root);
         var exclusions = root.TryGetProperty("exclusions", out _)
             ? Array(root, "exclusions").Select((x, i) =>
@@ -102,7 +105,7 @@ public static class QueryJson
             : [];
         var breakdown = root.TryGetProperty("breakdown", out var bd) ? Property(bd, "breakdown") : null;
         var held = root.TryGetProperty("holdConstant", out var hc) ? Property(hc, "holdConstant") : null;
-        return new FunnelQuery(Range(root), TimeZone(root), steps, window, Filters(root, "filters"), breakdown, Limit(root), exclusions, held);
+        return new FunnelQuery(Range(root), TimeZone(root), steps, window, Filters(root, "filters"), breakdown, Limit(root), exclusions, held, order);
     }
 
     public const int MaxPeriods = 60;

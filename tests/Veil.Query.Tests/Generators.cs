@@ -193,13 +193,14 @@ internal static class Generators
 
     public static readonly Gen<FunnelQuery> Funnel = Gen.Select(
         Gen.Select(Gen.Frequency((1, Range), (3, ShortRange)), Gen.Int[0, Zones.Length - 1], Step.Array[2, 4], Pick(1L, 1800L, 6 * 3600L, 86_400L, 3 * 86_400L, 90 * 86_400L)),
-        Gen.Select(Filters, Gen.Int[-1, BreakdownPool.Length - 1], Gen.Int[1, 3], Gen.Int[-1, 2])).Select((a, b) =>
+        Gen.Select(Filters, Gen.Int[-1, BreakdownPool.Length - 1], Gen.Int[1, 3], Gen.Int[-1, 2]),
+        Gen.Enum<FunnelOrder>()).Select((a, b, order) =>
         {
             var (range, zone, steps, window) = a;
             var (filters, breakdown, limit, exclusion) = b;
             FunnelExclusion[] exclusions = exclusion < 0 ? [] : [new FunnelExclusion(Names[exclusion], [], 0, steps.Length - 1)];
             // Hold constant on some funnels (reusing the exclusion draw keeps the generator within Select's arity).
             var held = exclusion == 2 ? BreakdownPool[(breakdown + 2) % BreakdownPool.Length] : null;
-            return new FunnelQuery(range, Zones[zone], steps, window, filters, breakdown < 0 ? null : BreakdownPool[breakdown], limit, exclusions, held);
+            return new FunnelQuery(range, Zones[zone], steps, window, filters, breakdown < 0 ? null : BreakdownPool[breakdown], limit, exclusions, held, order);
         });
 }

@@ -62,6 +62,33 @@ public sealed class WorkedExampleTests : IDisposable
     }
 
     [Fact]
+    public void Strict_order_needs_consecutive_events_and_any_order_lets_later_steps_swap()
+    {
+        Add("Visit", "ann", 0, 9);
+        Add("Cart", "ann", 0, 10);
+        Add("Purchase", "ann", 0, 11);   // consecutive: converts in every mode
+        Add("Visit", "bob", 0, 9);
+        Add("Browse", "bob", 0, 10);     // an event between the steps: strict stops bob at step 1
+        Add("Cart", "bob", 0, 11);
+        Add("Purchase", "bob", 0, 12);
+        Add("Visit", "cy", 0, 9);
+        Add("Purchase", "cy", 0, 10);    // steps 2 and 3 swapped: only any order converts
+        Add("Cart", "cy", 0, 11);
+        Add("Purchase", "dan", 0, 8);    // before the entry: never a step, in any mode
+        Add("Visit", "dan", 0, 9);
+        Add("Cart", "dan", 0, 10);
+        var (project, data) = Load();
+        FunnelQuery Query(FunnelOrder order) => new(DateRange.Absolute(Day, Day), "UTC",
+            [new("Visit", []), new("Cart", []), new("Purchase", [])], 86_400, [], null, 10, [], null, order);
+        Assert.Equal([4L, 4L, 2L], Funnel(project, data, Query(FunnelOrder.Sequential))[0].Counts);
+        Assert.Equal([4L, 2L, 1L], Funnel(project, data, Query(FunnelOrder.Strict))[0].Counts);
+        var any = Funnel(project, data, Query(FunnelOrder.Any))[0];
+        Assert.Equal([4L, 4L, 3L], any.Counts);
+        // cy reaches step 3 when both later steps are done: at 11:00, two hours after the entry.
+        Assert.Equal(7200.0, any.MedianSeconds[2]);
+    }
+
+    [Fact]
     public void Retention_counts_a_return_in_the_nth_day_after_the_cohort_day()
     {
         // Born Monday; returns Wednesday (day 2) and the next Monday (day 7).

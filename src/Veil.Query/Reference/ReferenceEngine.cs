@@ -116,11 +116,30 @@ public sealed class ReferenceEngine(ReferenceData data, Func<long, CohortDefinit
             var limit = entry.Time + window;
             var steps = new ReferenceEvent?[n];
             steps[0] = entry;
+            bool Fits(ReferenceEvent e, int k) => e.Time <= limit && IsStep(e, query.Steps[k])
+                && (query.HoldConstant is not { } held || e.Text(held) == entry.Text(held));
+            var used = new List<ReferenceEvent>();
             for (var k = 1; k < n; k++)
             {
                 var previous = steps[k - 1]!;
-                steps[k] = ordered.FirstOrDefault(e => e.CompareOrder(previous) > 0 && e.Time <= limit && IsStep(e, query.Steps[k])
-                    && (query.HoldConstant is not { } held || e.Text(held) == entry.Text(held)));
+                switch (query.Order)
+                {
+                    case FunnelOrder.Strict:
+                        // The person's very next event (among those passing the funnel's filters) must be the step.
+                        var index = ordered.IndexOf(previous) + 1;
+                        steps[k] = index < ordered.Count && Fits(ordered[index], k) ? ordered[index] : null;
+                        break;
+                    case FunnelOrder.Any:
+                        // The earliest matching event after the entry not taken by an earlier-listed step; the step is
+                        // reached when all steps up to it are done, i.e. at the latest of their events.
+                        var taken = ordered.FirstOrDefault(e => e.CompareOrder(entry) > 0 && Fits(e, k) && !used.Any(u => u.CompareOrder(e) == 0));
+                        if (taken is not null) used.Add(taken);
+                        steps[k] = taken is null ? null : previous.CompareOrder(taken) > 0 ? previous : taken;
+                        break;
+                    default:
+                        steps[k] = ordered.FirstOrDefault(e => e.CompareOrder(previous) > 0 && Fits(e, k));
+                        break;
+                }
                 if (steps[k] is null) break;
             }
             var excluded = query.Exclusions.Any(x => steps[x.AfterStep] is { } after && ordered.Any(e =>
