@@ -166,7 +166,8 @@ public static class QueryJson
     /// <summary>A cohort: <c>{"name": "…", "criteria": [{"did": "E", "atLeast": 3, "withinDays": 30, "filters": […]}, {"didNot": "E"}, {"profile": filter}]}</c>.</summary>
     public static (string Name, CohortDefinition Definition) Cohort(JsonElement root)
     {
-        Only(root, "", "name", "criteria");
+        Only(root, "", "name", "criteria", "static");
+        var isStatic = root.TryGetProperty("static", out var st) && Bool(st, "static");
         var name = String(Required(root, "name", ""), "name");
         if (name.Trim().Length is 0 or > 200) throw Bad("`name` must be 1-200 characters.");
         var items = Array(root, "criteria", required: true);
@@ -207,7 +208,7 @@ public static class QueryJson
             if (c.TryGetProperty("didNot", out var didNot)) return CohortCriterion.DidNotDo(String(didNot, path + ".didNot"), within, filters);
             throw Bad($"`{path}` needs `did`, `didNot` or `profile`.");
         }).ToList();
-        return (name.Trim(), new CohortDefinition(criteria));
+        return (name.Trim(), new CohortDefinition(criteria, isStatic));
     }
 
     private static long Window(JsonElement root)
@@ -451,6 +452,9 @@ public static class QueryJson
 
     private static int Int(JsonElement e, string path) =>
         e.ValueKind == JsonValueKind.Number && e.TryGetInt32(out var v) ? v : throw Bad($"`{path}` must be an integer.");
+
+    private static bool Bool(JsonElement e, string path) =>
+        e.ValueKind is JsonValueKind.True or JsonValueKind.False ? e.GetBoolean() : throw Bad($"`{path}` must be true or false.");
 
     private static long Long(JsonElement e, string path) =>
         e.ValueKind == JsonValueKind.Number && e.TryGetInt64(out var v) ? v : throw Bad($"`{path}` must be an integer.");

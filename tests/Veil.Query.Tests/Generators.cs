@@ -88,13 +88,17 @@ internal static class Generators
             return new ReferenceData(events, map, profiles);
         });
 
-    /// <summary>The cohorts every generated project has (ids 1-4; 4 = dropped at step 3 of a funnel), dynamic, evaluated at <see cref="QueryStore.Now"/>.</summary>
+    /// <summary>
+    /// The cohorts every generated project has (ids 1-4; 4 = dropped at step 3 of a funnel), dynamic, evaluated at
+    /// <see cref="QueryStore.Now"/>; 5 is cohort 1 as a static cohort (its members as snapshot by the test).
+    /// </summary>
     public static readonly IReadOnlyDictionary<long, CohortDefinition> Cohorts = new Dictionary<long, CohortDefinition>
     {
         [1] = new([CohortCriterion.Did("A", atLeast: 2)]),
         [2] = new([CohortCriterion.DidNotDo("B", withinDays: 10), CohortCriterion.HasProfile(new(new("tier", PropertySource.Profile), FilterOperator.Equals, ["gold"], []))]),
         [3] = new([CohortCriterion.Did("C", 1, withinDays: 20, filters: [new(new("plan"), FilterOperator.Equals, ["pro"], [])])]),
         [4] = new([CohortCriterion.DroppedOff(new FunnelQuery(DateRange.Last(40), "Europe/Berlin", [new("A", []), new("B", []), new("C", [])], 86_400, [], null, 10, []), 2)]),
+        [5] = new([CohortCriterion.Did("A", atLeast: 2)], Static: true),
     };
 
     private static readonly PropertyFilter[] FilterPool =

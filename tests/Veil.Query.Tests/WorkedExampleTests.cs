@@ -139,6 +139,25 @@ public sealed class WorkedExampleTests : IDisposable
         Assert.Equal([false, true], funnel.Suppressed);
     }
 
+    [Fact]
+    public void A_static_cohort_keeps_the_members_of_its_snapshot()
+    {
+        Add("A", "ann", 0, 9);
+        Add("A", "ann", 0, 10);  // two A events: a member of "did A at least twice"
+        Add("A", "bob", 0, 9);   // one: not yet
+        var (project, data) = Load();
+        _store.Snapshot(project, 5);
+        Assert.Equal(1, _store.Engine.CountCohort(project, Generators.Cohorts[5], default, 5));
+        _events.Clear();
+        Add("A", "bob", 1, 9);   // bob's second A comes after the snapshot
+        _store.Append(project, _events);
+        Assert.Equal(1, _store.Engine.CountCohort(project, Generators.Cohorts[5], default, 5));
+        Assert.Equal(2, _store.Engine.CountCohort(project, Generators.Cohorts[1]));  // the same criteria, dynamic
+        var unique = _store.Engine.Insights(project, new InsightsQuery(DateRange.Absolute(Day, Day.AddDays(1)), "UTC", Interval.Total,
+            [new("A", new(MeasureKind.UniquePersons), [])], [new(new("$cohort"), FilterOperator.InCohort, [], [], 5)], [], 10, null), "UTC", QueryOptions.None);
+        Assert.Equal(1.0, unique.Cells.Single().Value);
+    }
+
     private void Add(string name, string who, int day, int hour, int minute = 0, string properties = "{}") =>
         _events.Add(new StoredEvent
         {

@@ -292,7 +292,11 @@ public sealed class ReferenceEngine(ReferenceData data, Func<long, CohortDefinit
             var id = filter.CohortId!.Value;
             if (!_members.TryGetValue(id, out var members))
             {
-                _members[id] = members = CohortMembers(e.Stored.ProjectId, cohorts!(id)!);
+                var definition = cohorts!(id)!;
+                // A static cohort is its snapshot, each stored person resolved again through the identity map.
+                _members[id] = members = definition.Static
+                    ? data.Snapshots.GetValueOrDefault(id, new HashSet<Guid>()).Select(p => data.IdentityMap.GetValueOrDefault(p, p)).ToHashSet()
+                    : CohortMembers(e.Stored.ProjectId, definition);
             }
             var inside = e.Person is { } p && members.Contains(p);
             return filter.Operator == FilterOperator.InCohort ? inside : !inside;

@@ -113,6 +113,40 @@ public sealed class QueryApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Funnels_take_any_and_strict_order()
+    {
+        foreach (var order in new[] { "any", "strict" })
+        {
+            var reply = await QueryAsync("funnels", $$$"""{"dateRange":{"last":2},"order":"{{{order}}}","steps":[{"event":"Signup"},{"event":"Purchase"}],"window":{"value":1,"unit":"hour"}}""");
+            Assert.True(reply.Status == 200, reply.Text);
+            Assert.Equal(2, (int)JsonNode.Parse(reply.Text)!["rows"]![0]!["steps"]![1]!["count"]!);
+        }
+        (await QueryAsync("funnels", """{"order":"random","steps":[{"event":"Signup"},{"event":"Purchase"}]}""")).AssertRefused(400, "order");
+    }
+
+    [Fact]
+    public async Task A_static_cohort_keeps_its_members_when_later_events_arrive()
+    {
+        var created = await _client.SendForReplyAsync(VeilHttp.Post($"/api/projects/{_project.Id}/cohorts",
+            """{"name":"Buyers then","static":true,"criteria":[{"did":"Purchase"}]}""", VeilHttp.Json).WithBasic("analyst", _analyst));
+        Assert.True(created.Status == 201, created.Text);
+        var cohortId = (long)JsonNode.Parse(created.Text)!["id"]!;
+        var later = Payloads.ImportEvent("Purchase", "cy", JsonValue.Create(DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 60));
+        Assert.Equal(200, (await _client.SendForReplyAsync(VeilHttp.Post("/import?strict=1", Payloads.Array(later), VeilHttp.Json).WithBasic(_project.Secret))).Status);
+        await _veil.CaughtUpAsync();
+        var read = await _client.SendForReplyAsync(VeilHttp.Request(HttpMethod.Get, $"/api/projects/{_project.Id}/cohorts/{cohortId}").WithBasic("analyst", _analyst));
+        Assert.Equal(2, (int)JsonNode.Parse(read.Text)!["size"]!);
+        var reply = await QueryAsync("insights", $$"""{"dateRange":{"last":2},"interval":"total","series":[{"event":"Signup","measure":"unique","filters":[{"operator":"inCohort","cohort":{{cohortId}}}]}]}""");
+        Assert.Equal(2.0, (double)JsonNode.Parse(reply.Text)!["series"]![0]!["rows"]![0]!["values"]![0]!);
+        // Saving it again takes a new snapshot, now with cy.
+        var saved = await _client.SendForReplyAsync(VeilHttp.Request(HttpMethod.Put, $"/api/projects/{_project.Id}/cohorts/{cohortId}",
+            System.Text.Encoding.UTF8.GetBytes("""{"name":"Buyers now","static":true,"criteria":[{"did":"Purchase"}]}"""), VeilHttp.Json).WithBasic("analyst", _analyst));
+        Assert.True(saved.Status == 200, saved.Text);
+        read = await _client.SendForReplyAsync(VeilHttp.Request(HttpMethod.Get, $"/api/projects/{_project.Id}/cohorts/{cohortId}").WithBasic("analyst", _analyst));
+        Assert.Equal(3, (int)JsonNode.Parse(read.Text)!["size"]!);
+    }
+
+    [Fact]
     public async Task Flows_are_sankey_nodes_and_links()
     {
         var reply = await QueryAsync("flows", """{"dateRange":{"last":2},"anchor":{"event":"Signup"},"steps":1}""");
