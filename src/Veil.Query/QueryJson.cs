@@ -48,9 +48,9 @@ public static class QueryJson
         var breakdowns = new List<PropertyRef>();
         if (root.TryGetProperty("breakdowns", out var many))
         {
-            breakdowns.AddRange(Array(root, "breakdowns").Select((b, i) => Property(b, $"breakdowns[{i}]")));
+            breakdowns.AddRange(Array(root, "breakdowns").Select((b, i) => Breakdown(b, $"breakdowns[{i}]")));
         }
-        if (root.TryGetProperty("breakdown", out var one)) breakdowns.Add(Property(one, "breakdown"));
+        if (root.TryGetProperty("breakdown", out var one)) breakdowns.Add(Breakdown(one, "breakdown"));
         if (breakdowns.Count > MaxBreakdowns) throw Bad($"At most {MaxBreakdowns} breakdowns, got {breakdowns.Count}.");
         string? formula = null;
         if (root.TryGetProperty("formula", out var f))
@@ -374,6 +374,17 @@ public static class QueryJson
         {
             throw Bad($"`{path}`: invalid regular expression: {e.Message}");
         }
+    }
+
+    // An insights breakdown: a property, or {"cohort": ID} (in cohort / not in cohort).
+    private static PropertyRef Breakdown(JsonElement e, string path)
+    {
+        if (e.ValueKind == JsonValueKind.Object && e.TryGetProperty("cohort", out var cohort))
+        {
+            Only(e, path, "cohort");
+            return PropertyRef.Cohort(Long(cohort, path + ".cohort"));
+        }
+        return Property(e, path);
     }
 
     private static PropertyRef Property(JsonElement e, string path)

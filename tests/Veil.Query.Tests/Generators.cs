@@ -146,6 +146,9 @@ internal static class Generators
     private static readonly PropertyRef[] BreakdownPool =
         [new("$browser"), new("plan"), new("tier", PropertySource.Profile), new("$browser_version"), new("$country_code"), new("amount")];
 
+    // Insights may also break down by cohort (dynamic, funnel drop-off and static).
+    private static readonly PropertyRef[] InsightsBreakdownPool = [.. BreakdownPool, PropertyRef.Cohort(1), PropertyRef.Cohort(4), PropertyRef.Cohort(5)];
+
     public static readonly Gen<IReadOnlyList<PropertyFilter>> Filters = Gen.Int[0, FilterPool.Length - 1].Array[0, 2]
         .Select(ix => (IReadOnlyList<PropertyFilter>)ix.Select(i => FilterPool[i]).ToList());
 
@@ -161,11 +164,11 @@ internal static class Generators
 
     public static readonly Gen<InsightsQuery> Insights = Gen.Select(
         Range, Gen.Int[0, Zones.Length - 1], Gen.Enum<Interval>(), Series.Array[1, 2], Filters,
-        Gen.Int[0, BreakdownPool.Length - 1].Array[0, 2], Gen.Int[1, 3]).Select((range, zone, interval, series, filters, breakdowns, limit) =>
+        Gen.Int[0, InsightsBreakdownPool.Length - 1].Array[0, 2], Gen.Int[1, 3]).Select((range, zone, interval, series, filters, breakdowns, limit) =>
         {
             // Minute buckets only over short absolute ranges (at most two days).
             if (interval == Interval.Minute) range = DateRange.Absolute(FirstDay.AddDays(3), FirstDay.AddDays(4));
-            return new InsightsQuery(range, Zones[zone], interval, series, filters, breakdowns.Distinct().Select(i => BreakdownPool[i]).ToList(), limit, null);
+            return new InsightsQuery(range, Zones[zone], interval, series, filters, breakdowns.Distinct().Select(i => InsightsBreakdownPool[i]).ToList(), limit, null);
         });
 
     public static readonly Gen<RetentionQuery> Retention = Gen.Select(

@@ -23,7 +23,7 @@ public sealed class ReferenceEngine(ReferenceData data, Func<long, CohortDefinit
             var matching = _events.Where(e => e.Stored.ProjectId == projectId && e.Time >= range.FromUtc && e.Time < range.ToUtc
                 && (series.Event is null || e.Stored.Name == series.Event)
                 && series.Filters.All(f => Matches(e, f)) && query.Filters.All(f => Matches(e, f))).ToList();
-            var keyOf = TopKeys(matching, e => query.Breakdowns.Select(e.Text).ToArray(), query.Breakdowns.Count > 0 ? query.Limit : int.MaxValue);
+            var keyOf = TopKeys(matching, e => query.Breakdowns.Select(b => Text(e, b)).ToArray(), query.Breakdowns.Count > 0 ? query.Limit : int.MaxValue);
             var groups = matching.GroupBy(e => (Bucket: TimeZones.Bucket(e.Time, range.Zone, query.Interval), Key: keyOf(e)));
             foreach (var group in groups)
             {
@@ -235,6 +235,10 @@ public sealed class ReferenceEngine(ReferenceData data, Func<long, CohortDefinit
         Interval.Month => ((to.Year - from.Year) * 12) + to.Month - from.Month,
         _ => (int)Math.Floor((to - from).TotalDays),
     };
+
+    // A breakdown's text: a property's, or whether the event's person is in the cohort.
+    private string? Text(ReferenceEvent e, PropertyRef property) => property.CohortId is not { } id ? e.Text(property)
+        : Matches(e, new PropertyFilter(new("$cohort"), FilterOperator.InCohort, [], [], id)) ? PropertyRef.InCohort : PropertyRef.NotInCohort;
 
     private bool IsStep(ReferenceEvent e, FunnelStep step) => e.Stored.Name == step.Event && step.Filters.All(f => Matches(e, f));
 

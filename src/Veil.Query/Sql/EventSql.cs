@@ -47,6 +47,11 @@ internal sealed class EventSql(SqlDialect dialect, SqlParameters parameters, int
     /// <summary>The text form of a property (NULL when not set).</summary>
     public string Text(PropertyRef property)
     {
+        if (property.CohortId is { } cohortId)
+        {
+            var inside = Cohort(new PropertyFilter(new("$cohort"), FilterOperator.InCohort, [], [], cohortId));
+            return $"(CASE WHEN {inside} THEN {parameters.Add(PropertyRef.InCohort)} ELSE {parameters.Add(PropertyRef.NotInCohort)} END)";
+        }
         if (BuiltInProperties.ColumnOf(property) is { } column)
         {
             return column == "browser_version" ? dialect.ToText("e." + column) : "e." + column;

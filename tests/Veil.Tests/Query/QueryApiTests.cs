@@ -147,6 +147,19 @@ public sealed class QueryApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Insights_break_down_by_a_cohort()
+    {
+        var created = await _client.SendForReplyAsync(VeilHttp.Post($"/api/projects/{_project.Id}/cohorts",
+            """{"name":"Buyers","criteria":[{"did":"Purchase"}]}""", VeilHttp.Json).WithBasic("analyst", _analyst));
+        var cohortId = (long)JsonNode.Parse(created.Text)!["id"]!;
+        var reply = await QueryAsync("insights", $$$"""{"dateRange":{"last":2},"interval":"total","series":[{"event":"Signup","measure":"unique"}],"breakdown":{"cohort":{{{cohortId}}}}}""");
+        Assert.True(reply.Status == 200, reply.Text);
+        var rows = JsonNode.Parse(reply.Text)!["series"]![0]!["rows"]!.AsArray()
+            .ToDictionary(r => (string)r!["breakdown"]![0]!, r => (double)r!["values"]![0]!);
+        Assert.Equal(new Dictionary<string, double> { ["in cohort"] = 2, ["not in cohort"] = 1 }, rows);
+    }
+
+    [Fact]
     public async Task Flows_are_sankey_nodes_and_links()
     {
         var reply = await QueryAsync("flows", """{"dateRange":{"last":2},"anchor":{"event":"Signup"},"steps":1}""");
