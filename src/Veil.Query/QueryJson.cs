@@ -244,7 +244,7 @@ public static class QueryJson
 
     private static InsightsSeries Series(JsonElement s, string path)
     {
-        Only(s, path, "event", "measure", "property", "percentile", "filters");
+        Only(s, path, "event", "measure", "property", "percentile", "filters", "groupKey");
         string? name = null;
         if (s.TryGetProperty("event", out var e) && e.ValueKind != JsonValueKind.Null) name = String(e, path + ".event");
         var measureName = s.TryGetProperty("measure", out var m) ? String(m, path + ".measure") : "total";
@@ -264,14 +264,20 @@ public static class QueryJson
             "max" => MeasureKind.Max,
             "median" => MeasureKind.Percentile,
             "percentile" => MeasureKind.Percentile,
+            "uniqueGroups" => MeasureKind.UniqueGroups,
             var other => throw Bad($"`{path}.measure`: unknown measure \"{Short(other)}\" (total, unique, sessions, perPersonAverage, perPersonMedian, " +
-                "perPersonPercentile, sum, average, min, max, median, percentile)."),
+                "perPersonPercentile, sum, average, min, max, median, percentile, uniqueGroups)."),
         };
         if (measureName is "median" or "perPersonMedian") percentile = 50;
         PropertyRef? property = null;
         if (kind is MeasureKind.Sum or MeasureKind.Average or MeasureKind.Min or MeasureKind.Max or MeasureKind.Percentile)
         {
             property = Property(Required(s, "property", path), path + ".property");
+        }
+        if (kind == MeasureKind.UniqueGroups)
+        {
+            // The group key names the event property holding the group ids.
+            property = Checked(new PropertyRef(String(Required(s, "groupKey", path), path + ".groupKey")), path + ".groupKey");
         }
         return new InsightsSeries(name, new Measure(kind, property, percentile), Filters(s, "filters", path));
     }

@@ -31,6 +31,9 @@ internal static class Generators
         else if (amount == -2) parts.Add("\"amount\":null");
         else if (amount >= 0) parts.Add($"\"amount\":{amount}");
         if (tag > 0) parts.Add($"\"tag\":\"{(tag == 1 ? "x.y" : "a b")}\"");
+        // A group key's property: one group id, a list (with a non-string to ignore and a repeat), or none.
+        var company = (amount + 3) % 6;
+        if (company < 5) parts.Add("\"company\":" + new[] { "\"g1\"", "[\"g1\",\"g2\"]", "[\"g2\",3,\"g2\"]", "[]", "\"g3\"" }[company]);
         return "{" + string.Join(",", parts) + "}";
     });
 
@@ -135,6 +138,7 @@ internal static class Generators
         new(MeasureKind.PerPersonAverage),
         new(MeasureKind.PerPersonPercentile, null, 50),
         new(MeasureKind.PerPersonPercentile, null, 90),
+        new(MeasureKind.UniqueGroups, new("company")),
         new(MeasureKind.Sum, new("amount")),
         new(MeasureKind.Average, new("amount")),
         new(MeasureKind.Min, new("amount")),

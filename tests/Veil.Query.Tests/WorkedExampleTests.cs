@@ -140,6 +140,20 @@ public sealed class WorkedExampleTests : IDisposable
     }
 
     [Fact]
+    public void Unique_groups_count_distinct_group_ids_in_strings_and_lists()
+    {
+        Add("A", "ann", 0, 9, properties: """{"company":"g1"}""");
+        Add("A", "ann", 0, 10, properties: """{"company":["g1","g2"]}""");
+        Add("A", "bob", 0, 9, properties: """{"company":["g2",3,"g3"]}"""); // the number is not a group id
+        Add("A", "cy", 0, 9);
+        Add("A", "dan", 1, 9, properties: """{"company":"g4"}""");
+        var (project, data) = Load();
+        var cells = Insights(project, data, new InsightsQuery(DateRange.Absolute(Day, Day.AddDays(1)), "UTC", Interval.Day,
+            [new("A", new(MeasureKind.UniqueGroups, new("company")), [])], [], [], 10, null));
+        Assert.Equal([3.0, 1.0], cells.Select(c => c.Value!.Value));
+    }
+
+    [Fact]
     public void A_static_cohort_keeps_the_members_of_its_snapshot()
     {
         Add("A", "ann", 0, 9);

@@ -36,6 +36,7 @@ public sealed class ReferenceEngine(ReferenceData data, Func<long, CohortDefinit
                     case MeasureKind.Total: value = events.Count; break;
                     case MeasureKind.UniquePersons: value = persons; break;
                     case MeasureKind.Sessions: value = events.Where(e => e.Session is not null).Select(e => e.Session).Distinct().Count(); break;
+                    case MeasureKind.UniqueGroups: value = events.SelectMany(e => e.Strings(series.Measure.Property!.Name)).Distinct().Count(); break;
                     case MeasureKind.PerPersonAverage or MeasureKind.PerPersonPercentile:
                         var counts = events.Where(e => e.Person is not null).GroupBy(e => e.Person).Select(g => (double)g.Count()).ToList();
                         if (counts.Count == 0) continue;

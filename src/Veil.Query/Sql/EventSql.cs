@@ -59,6 +59,9 @@ internal sealed class EventSql(SqlDialect dialect, SqlParameters parameters, int
         return dialect.JsonText(JsonColumn(property), Path(property.Name));
     }
 
+    /// <summary>The group ids an event carries in the free property named after a group key (a string or strings).</summary>
+    public string GroupIds(PropertyRef groupKey) => dialect.JsonStrings("e.properties", Path(groupKey.Name));
+
     /// <summary>The numeric form of a property (NULL when not a number).</summary>
     public string Number(PropertyRef property)
     {

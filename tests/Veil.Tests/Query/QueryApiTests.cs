@@ -147,6 +147,17 @@ public sealed class QueryApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Unique_groups_needs_a_group_key()
+    {
+        var reply = await QueryAsync("insights", """{"dateRange":{"last":2},"interval":"total","series":[{"event":"Signup","measure":"uniqueGroups","groupKey":"company"}]}""");
+        Assert.True(reply.Status == 200, reply.Text);
+        var series = JsonNode.Parse(reply.Text)!["series"]![0]!;
+        Assert.Equal("uniqueGroups", (string)series["measure"]!);
+        Assert.Equal(0.0, (double)series["rows"]![0]!["values"]![0]!);
+        (await QueryAsync("insights", """{"series":[{"event":"Signup","measure":"uniqueGroups"}]}""")).AssertRefused(400, "groupKey");
+    }
+
+    [Fact]
     public async Task Insights_break_down_by_a_cohort()
     {
         var created = await _client.SendForReplyAsync(VeilHttp.Post($"/api/projects/{_project.Id}/cohorts",
