@@ -19,16 +19,28 @@ public sealed class QueryEngine(
 
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
-    /// <summary>The persons of a cohort right now: their count (the members never leave the store).</summary>
-    public long CountCohort(int projectId, CohortDefinition definition, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// The persons of a cohort right now: their count (the members never leave the store). A static cohort with its
+    /// <paramref name="cohortId"/> counts its snapshot.
+    /// </summary>
+    public long CountCohort(int projectId, CohortDefinition definition, CancellationToken cancellationToken = default, long? cohortId = null)
     {
         var parameters = new SqlParameters();
-        var members = new EventSql(dialect, parameters, projectId, Cohorts(projectId), insideCohort: true).CohortMembers(definition, _time.GetUtcNow().UtcDateTime);
+        var events = new EventSql(dialect, parameters, projectId, Cohorts(projectId), insideCohort: true);
+        var members = definition.Static && cohortId is { } id ? events.SnapshotMembers(id) : events.CohortMembers(definition, _time.GetUtcNow().UtcDateTime);
         foreach (var row in run(parameters.Build($"SELECT count(*) FROM ({members})"), cancellationToken))
         {
             return Convert.ToInt64(row[0], System.Globalization.CultureInfo.InvariantCulture);
         }
         return 0;
+    }
+
+    /// <summary>The statement selecting a cohort's persons now (one UUID column), for a static cohort's snapshot.</summary>
+    public SqlStatement CohortMembers(int projectId, CohortDefinition definition)
+    {
+        var parameters = new SqlParameters();
+        var members = new EventSql(dialect, parameters, projectId, Cohorts(projectId), insideCohort: true).CohortMembers(definition with { Static = false }, _time.GetUtcNow().UtcDateTime);
+        return parameters.Build(members);
     }
 
     private CohortContext Cohorts(int projectId) =>

@@ -48,9 +48,9 @@ public static class QueryJson
         var breakdowns = new List<PropertyRef>();
         if (root.TryGetProperty("breakdowns", out var many))
         {
-            breakdowns.AddRange(Array(root, "breakdowns").Select((b, i) => Property(b, $"breakdowns[{i}]")));
+            breakdowns.AddRange(Array(root, "breakdowns").Select((b, i) => Breakdown(b, $"breakdowns[{i}]")));
         }
-        if (root.TryGetProperty("breakdown", out var one)) breakdowns.Add(Property(one, "breakdown"));
+        if (root.TryGetProperty("breakdown", out var one)) breakdowns.Add(Breakdown(one, "breakdown"));
         if (breakdowns.Count > MaxBreakdowns) throw Bad($"At most {MaxBreakdowns} breakdowns, got {breakdowns.Count}.");
         string? formula = null;
         if (root.TryGetProperty("formula", out var f))
@@ -81,10 +81,13 @@ public static class QueryJson
             return new FunnelStep(String(Required(s, "event", path), path + ".event"), Filters(s, "filters", path));
         }).ToList();
         if (steps.Count is < MinSteps or > MaxSteps) throw Bad($"A funnel has {MinSteps}-{MaxSteps} steps, got {steps.Count}.");
-        if (root.TryGetProperty("order", out var order) && String(order, "order") is not ("sequential" or "loose"))
+        var order = !root.TryGetProperty("order", out var orderJson) ? FunnelOrder.Sequential : String(orderJson, "order") switch
         {
-            throw Bad("`order`: only \"sequential\" (loose sequential order) is supported so far.");
-        }
+            "sequential" or "loose" => FunnelOrder.Sequential,
+            "any" => FunnelOrder.Any,
+            "strict" => FunnelOrder.Strict,
+            _ => throw Bad("`order`: one of \"sequential\", \"any\" or \"strict\"."),
+        };
         var window = Window(root);
         var exclusions = root.TryGetProperty("exclusions", out _)
             ? Array(root, "exclusions").Select((x, i) =>
@@ -102,7 +105,7 @@ public static class QueryJson
             : [];
         var breakdown = root.TryGetProperty("breakdown", out var bd) ? Property(bd, "breakdown") : null;
         var held = root.TryGetProperty("holdConstant", out var hc) ? Property(hc, "holdConstant") : null;
-        return new FunnelQuery(Range(root), TimeZone(root), steps, window, Filters(root, "filters"), breakdown, Limit(root), exclusions, held);
+        return new FunnelQuery(Range(root), TimeZone(root), steps, window, Filters(root, "filters"), breakdown, Limit(root), exclusions, held, order);
     }
 
     public const int MaxPeriods = 60;
@@ -163,7 +166,8 @@ public static class QueryJson
     /// <summary>A cohort: <c>{"name": "…", "criteria": [{"did": "E", "atLeast": 3, "withinDays": 30, "filters": […]}, {"didNot": "E"}, {"profile": filter}]}</c>.</summary>
     public static (string Name, CohortDefinition Definition) Cohort(JsonElement root)
     {
-        Only(root, "", "name", "criteria");
+        Only(root, "", "name", "criteria", "static");
+        var isStatic = root.TryGetProperty("static", out var st) && Bool(st, "static");
         var name = String(Required(root, "name", ""), "name");
         if (name.Trim().Length is 0 or > 200) throw Bad("`name` must be 1-200 characters.");
         var items = Array(root, "criteria", required: true);
@@ -204,7 +208,7 @@ public static class QueryJson
             if (c.TryGetProperty("didNot", out var didNot)) return CohortCriterion.DidNotDo(String(didNot, path + ".didNot"), within, filters);
             throw Bad($"`{path}` needs `did`, `didNot` or `profile`.");
         }).ToList();
-        return (name.Trim(), new CohortDefinition(criteria));
+        return (name.Trim(), new CohortDefinition(criteria, isStatic));
     }
 
     private static long Window(JsonElement root)
@@ -240,7 +244,7 @@ public static class QueryJson
 
     private static InsightsSeries Series(JsonElement s, string path)
     {
-        Only(s, path, "event", "measure", "property", "percentile", "filters");
+        Only(s, path, "event", "measure", "property", "percentile", "filters", "groupKey");
         string? name = null;
         if (s.TryGetProperty("event", out var e) && e.ValueKind != JsonValueKind.Null) name = String(e, path + ".event");
         var measureName = s.TryGetProperty("measure", out var m) ? String(m, path + ".measure") : "total";
@@ -260,14 +264,20 @@ public static class QueryJson
             "max" => MeasureKind.Max,
             "median" => MeasureKind.Percentile,
             "percentile" => MeasureKind.Percentile,
+            "uniqueGroups" => MeasureKind.UniqueGroups,
             var other => throw Bad($"`{path}.measure`: unknown measure \"{Short(other)}\" (total, unique, sessions, perPersonAverage, perPersonMedian, " +
-                "perPersonPercentile, sum, average, min, max, median, percentile)."),
+                "perPersonPercentile, sum, average, min, max, median, percentile, uniqueGroups)."),
         };
         if (measureName is "median" or "perPersonMedian") percentile = 50;
         PropertyRef? property = null;
         if (kind is MeasureKind.Sum or MeasureKind.Average or MeasureKind.Min or MeasureKind.Max or MeasureKind.Percentile)
         {
             property = Property(Required(s, "property", path), path + ".property");
+        }
+        if (kind == MeasureKind.UniqueGroups)
+        {
+            // The group key names the event property holding the group ids.
+            property = Checked(new PropertyRef(String(Required(s, "groupKey", path), path + ".groupKey")), path + ".groupKey");
         }
         return new InsightsSeries(name, new Measure(kind, property, percentile), Filters(s, "filters", path));
     }
@@ -372,6 +382,17 @@ public static class QueryJson
         }
     }
 
+    // An insights breakdown: a property, or {"cohort": ID} (in cohort / not in cohort).
+    private static PropertyRef Breakdown(JsonElement e, string path)
+    {
+        if (e.ValueKind == JsonValueKind.Object && e.TryGetProperty("cohort", out var cohort))
+        {
+            Only(e, path, "cohort");
+            return PropertyRef.Cohort(Long(cohort, path + ".cohort"));
+        }
+        return Property(e, path);
+    }
+
     private static PropertyRef Property(JsonElement e, string path)
     {
         if (e.ValueKind == JsonValueKind.String) return Checked(new PropertyRef(e.GetString()!), path);
@@ -448,6 +469,9 @@ public static class QueryJson
 
     private static int Int(JsonElement e, string path) =>
         e.ValueKind == JsonValueKind.Number && e.TryGetInt32(out var v) ? v : throw Bad($"`{path}` must be an integer.");
+
+    private static bool Bool(JsonElement e, string path) =>
+        e.ValueKind is JsonValueKind.True or JsonValueKind.False ? e.GetBoolean() : throw Bad($"`{path}` must be true or false.");
 
     private static long Long(JsonElement e, string path) =>
         e.ValueKind == JsonValueKind.Number && e.TryGetInt64(out var v) ? v : throw Bad($"`{path}` must be an integer.");

@@ -55,7 +55,7 @@ public static class ReportJson
         var rows = new List<Dictionary<string, (InsightsCell First, double?[] Values, bool[] Hidden)>>();
         for (var s = 0; s < query.Series.Count; s++)
         {
-            var zeroFill = query.Series[s].Measure.Kind is MeasureKind.Total or MeasureKind.UniquePersons or MeasureKind.Sessions;
+            var zeroFill = query.Series[s].Measure.Kind is MeasureKind.Total or MeasureKind.UniquePersons or MeasureKind.Sessions or MeasureKind.UniqueGroups;
             var byKey = new Dictionary<string, (InsightsCell First, double?[] Values, bool[] Hidden)>(StringComparer.Ordinal);
             foreach (var cell in report.Cells.Where(c => c.Series == s).OrderBy(c => c.Other).ThenBy(c => Key(c), StringComparer.Ordinal))
             {
@@ -166,6 +166,7 @@ public static class ReportJson
         MeasureKind.Min => "min",
         MeasureKind.Max => "max",
         MeasureKind.Percentile => measure.Percentile == 50 ? "median" : "percentile",
+        MeasureKind.UniqueGroups => "uniqueGroups",
         _ => measure.Kind.ToString(),
     };
 

@@ -58,6 +58,13 @@ public interface IEventStore : IDisposable
     GroupProfileRecord? FindGroupProfile(int projectId, string groupKey, Pseudonym groupId);
 
     /// <summary>
+    /// Replaces the stored members of a static cohort with the persons <paramref name="membersSql"/> selects (one UUID
+    /// column, a query engine statement with its <paramref name="parameters"/>), in one transaction inside the store:
+    /// members never leave it. A null <paramref name="membersSql"/> only removes the members.
+    /// </summary>
+    void ReplaceCohortMembers(int projectId, long cohortId, string? membersSql, IReadOnlyList<KeyValuePair<string, object?>> parameters);
+
+    /// <summary>
     /// Runs a read-only, parameterised SQL query (the query engine's planners write it in this store's dialect) and
     /// streams its rows; values come back as CLR values with SQL NULL as null. Dispose the enumerator to release the connection.
     /// </summary>

@@ -31,6 +31,9 @@ internal static class Generators
         else if (amount == -2) parts.Add("\"amount\":null");
         else if (amount >= 0) parts.Add($"\"amount\":{amount}");
         if (tag > 0) parts.Add($"\"tag\":\"{(tag == 1 ? "x.y" : "a b")}\"");
+        // A group key's property: one group id, a list (with a non-string to ignore and a repeat), or none.
+        var company = (amount + 3) % 6;
+        if (company < 5) parts.Add("\"company\":" + new[] { "\"g1\"", "[\"g1\",\"g2\"]", "[\"g2\",3,\"g2\"]", "[]", "\"g3\"" }[company]);
         return "{" + string.Join(",", parts) + "}";
     });
 
@@ -88,13 +91,17 @@ internal static class Generators
             return new ReferenceData(events, map, profiles);
         });
 
-    /// <summary>The cohorts every generated project has (ids 1-4; 4 = dropped at step 3 of a funnel), dynamic, evaluated at <see cref="QueryStore.Now"/>.</summary>
+    /// <summary>
+    /// The cohorts every generated project has (ids 1-4; 4 = dropped at step 3 of a funnel), dynamic, evaluated at
+    /// <see cref="QueryStore.Now"/>; 5 is cohort 1 as a static cohort (its members as snapshot by the test).
+    /// </summary>
     public static readonly IReadOnlyDictionary<long, CohortDefinition> Cohorts = new Dictionary<long, CohortDefinition>
     {
         [1] = new([CohortCriterion.Did("A", atLeast: 2)]),
         [2] = new([CohortCriterion.DidNotDo("B", withinDays: 10), CohortCriterion.HasProfile(new(new("tier", PropertySource.Profile), FilterOperator.Equals, ["gold"], []))]),
         [3] = new([CohortCriterion.Did("C", 1, withinDays: 20, filters: [new(new("plan"), FilterOperator.Equals, ["pro"], [])])]),
         [4] = new([CohortCriterion.DroppedOff(new FunnelQuery(DateRange.Last(40), "Europe/Berlin", [new("A", []), new("B", []), new("C", [])], 86_400, [], null, 10, []), 2)]),
+        [5] = new([CohortCriterion.Did("A", atLeast: 2)], Static: true),
     };
 
     private static readonly PropertyFilter[] FilterPool =
@@ -131,6 +138,7 @@ internal static class Generators
         new(MeasureKind.PerPersonAverage),
         new(MeasureKind.PerPersonPercentile, null, 50),
         new(MeasureKind.PerPersonPercentile, null, 90),
+        new(MeasureKind.UniqueGroups, new("company")),
         new(MeasureKind.Sum, new("amount")),
         new(MeasureKind.Average, new("amount")),
         new(MeasureKind.Min, new("amount")),
@@ -141,6 +149,9 @@ internal static class Generators
 
     private static readonly PropertyRef[] BreakdownPool =
         [new("$browser"), new("plan"), new("tier", PropertySource.Profile), new("$browser_version"), new("$country_code"), new("amount")];
+
+    // Insights may also break down by cohort (dynamic, funnel drop-off and static).
+    private static readonly PropertyRef[] InsightsBreakdownPool = [.. BreakdownPool, PropertyRef.Cohort(1), PropertyRef.Cohort(4), PropertyRef.Cohort(5)];
 
     public static readonly Gen<IReadOnlyList<PropertyFilter>> Filters = Gen.Int[0, FilterPool.Length - 1].Array[0, 2]
         .Select(ix => (IReadOnlyList<PropertyFilter>)ix.Select(i => FilterPool[i]).ToList());
@@ -157,11 +168,11 @@ internal static class Generators
 
     public static readonly Gen<InsightsQuery> Insights = Gen.Select(
         Range, Gen.Int[0, Zones.Length - 1], Gen.Enum<Interval>(), Series.Array[1, 2], Filters,
-        Gen.Int[0, BreakdownPool.Length - 1].Array[0, 2], Gen.Int[1, 3]).Select((range, zone, interval, series, filters, breakdowns, limit) =>
+        Gen.Int[0, InsightsBreakdownPool.Length - 1].Array[0, 2], Gen.Int[1, 3]).Select((range, zone, interval, series, filters, breakdowns, limit) =>
         {
             // Minute buckets only over short absolute ranges (at most two days).
             if (interval == Interval.Minute) range = DateRange.Absolute(FirstDay.AddDays(3), FirstDay.AddDays(4));
-            return new InsightsQuery(range, Zones[zone], interval, series, filters, breakdowns.Distinct().Select(i => BreakdownPool[i]).ToList(), limit, null);
+            return new InsightsQuery(range, Zones[zone], interval, series, filters, breakdowns.Distinct().Select(i => InsightsBreakdownPool[i]).ToList(), limit, null);
         });
 
     public static readonly Gen<RetentionQuery> Retention = Gen.Select(
@@ -193,13 +204,14 @@ internal static class Generators
 
     public static readonly Gen<FunnelQuery> Funnel = Gen.Select(
         Gen.Select(Gen.Frequency((1, Range), (3, ShortRange)), Gen.Int[0, Zones.Length - 1], Step.Array[2, 4], Pick(1L, 1800L, 6 * 3600L, 86_400L, 3 * 86_400L, 90 * 86_400L)),
-        Gen.Select(Filters, Gen.Int[-1, BreakdownPool.Length - 1], Gen.Int[1, 3], Gen.Int[-1, 2])).Select((a, b) =>
+        Gen.Select(Filters, Gen.Int[-1, BreakdownPool.Length - 1], Gen.Int[1, 3], Gen.Int[-1, 2]),
+        Gen.Enum<FunnelOrder>()).Select((a, b, order) =>
         {
             var (range, zone, steps, window) = a;
             var (filters, breakdown, limit, exclusion) = b;
             FunnelExclusion[] exclusions = exclusion < 0 ? [] : [new FunnelExclusion(Names[exclusion], [], 0, steps.Length - 1)];
             // Hold constant on some funnels (reusing the exclusion draw keeps the generator within Select's arity).
             var held = exclusion == 2 ? BreakdownPool[(breakdown + 2) % BreakdownPool.Length] : null;
-            return new FunnelQuery(range, Zones[zone], steps, window, filters, breakdown < 0 ? null : BreakdownPool[breakdown], limit, exclusions, held);
+            return new FunnelQuery(range, Zones[zone], steps, window, filters, breakdown < 0 ? null : BreakdownPool[breakdown], limit, exclusions, held, order);
         });
 }

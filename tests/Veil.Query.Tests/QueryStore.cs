@@ -55,6 +55,28 @@ internal sealed class QueryStore : IDisposable
         }
     }
 
+    /// <summary>Appends more events to a loaded project (insert ids must differ from its earlier ones).</summary>
+    public void Append(int project, IEnumerable<StoredEvent> events)
+    {
+        lock (_lock)
+        {
+            var batch = new IngestBatch();
+            foreach (var e in events)
+            {
+                e.ProjectId = project;
+                batch.Events.Add(e);
+            }
+            if (batch.Events.Count > 0) Store.Apply([(++_lsn, batch)]);
+        }
+    }
+
+    /// <summary>Takes the snapshot of a static cohort now, as saving it through the API does.</summary>
+    public void Snapshot(int project, long cohortId)
+    {
+        var members = Engine.CohortMembers(project, Generators.Cohorts[cohortId]);
+        Store.ReplaceCohortMembers(project, cohortId, members.Text, members.Parameters);
+    }
+
     public void Dispose()
     {
         Store.Dispose();

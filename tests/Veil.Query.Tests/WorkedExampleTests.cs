@@ -62,6 +62,33 @@ public sealed class WorkedExampleTests : IDisposable
     }
 
     [Fact]
+    public void Strict_order_needs_consecutive_events_and_any_order_lets_later_steps_swap()
+    {
+        Add("Visit", "ann", 0, 9);
+        Add("Cart", "ann", 0, 10);
+        Add("Purchase", "ann", 0, 11);   // consecutive: converts in every mode
+        Add("Visit", "bob", 0, 9);
+        Add("Browse", "bob", 0, 10);     // an event between the steps: strict stops bob at step 1
+        Add("Cart", "bob", 0, 11);
+        Add("Purchase", "bob", 0, 12);
+        Add("Visit", "cy", 0, 9);
+        Add("Purchase", "cy", 0, 10);    // steps 2 and 3 swapped: only any order converts
+        Add("Cart", "cy", 0, 11);
+        Add("Purchase", "dan", 0, 8);    // before the entry: never a step, in any mode
+        Add("Visit", "dan", 0, 9);
+        Add("Cart", "dan", 0, 10);
+        var (project, data) = Load();
+        FunnelQuery Query(FunnelOrder order) => new(DateRange.Absolute(Day, Day), "UTC",
+            [new("Visit", []), new("Cart", []), new("Purchase", [])], 86_400, [], null, 10, [], null, order);
+        Assert.Equal([4L, 4L, 2L], Funnel(project, data, Query(FunnelOrder.Sequential))[0].Counts);
+        Assert.Equal([4L, 2L, 1L], Funnel(project, data, Query(FunnelOrder.Strict))[0].Counts);
+        var any = Funnel(project, data, Query(FunnelOrder.Any))[0];
+        Assert.Equal([4L, 4L, 3L], any.Counts);
+        // cy reaches step 3 when both later steps are done: at 11:00, two hours after the entry.
+        Assert.Equal(7200.0, any.MedianSeconds[2]);
+    }
+
+    [Fact]
     public void Retention_counts_a_return_in_the_nth_day_after_the_cohort_day()
     {
         // Born Monday; returns Wednesday (day 2) and the next Monday (day 7).
@@ -110,6 +137,39 @@ public sealed class WorkedExampleTests : IDisposable
             "UTC", new QueryOptions(MinimumPersons: 2)).Rows[0];
         Assert.Equal([4L, 0L], funnel.Counts);
         Assert.Equal([false, true], funnel.Suppressed);
+    }
+
+    [Fact]
+    public void Unique_groups_count_distinct_group_ids_in_strings_and_lists()
+    {
+        Add("A", "ann", 0, 9, properties: """{"company":"g1"}""");
+        Add("A", "ann", 0, 10, properties: """{"company":["g1","g2"]}""");
+        Add("A", "bob", 0, 9, properties: """{"company":["g2",3,"g3"]}"""); // the number is not a group id
+        Add("A", "cy", 0, 9);
+        Add("A", "dan", 1, 9, properties: """{"company":"g4"}""");
+        var (project, data) = Load();
+        var cells = Insights(project, data, new InsightsQuery(DateRange.Absolute(Day, Day.AddDays(1)), "UTC", Interval.Day,
+            [new("A", new(MeasureKind.UniqueGroups, new("company")), [])], [], [], 10, null));
+        Assert.Equal([3.0, 1.0], cells.Select(c => c.Value!.Value));
+    }
+
+    [Fact]
+    public void A_static_cohort_keeps_the_members_of_its_snapshot()
+    {
+        Add("A", "ann", 0, 9);
+        Add("A", "ann", 0, 10);  // two A events: a member of "did A at least twice"
+        Add("A", "bob", 0, 9);   // one: not yet
+        var (project, data) = Load();
+        _store.Snapshot(project, 5);
+        Assert.Equal(1, _store.Engine.CountCohort(project, Generators.Cohorts[5], default, 5));
+        _events.Clear();
+        Add("A", "bob", 1, 9);   // bob's second A comes after the snapshot
+        _store.Append(project, _events);
+        Assert.Equal(1, _store.Engine.CountCohort(project, Generators.Cohorts[5], default, 5));
+        Assert.Equal(2, _store.Engine.CountCohort(project, Generators.Cohorts[1]));  // the same criteria, dynamic
+        var unique = _store.Engine.Insights(project, new InsightsQuery(DateRange.Absolute(Day, Day.AddDays(1)), "UTC", Interval.Total,
+            [new("A", new(MeasureKind.UniquePersons), [])], [new(new("$cohort"), FilterOperator.InCohort, [], [], 5)], [], 10, null), "UTC", QueryOptions.None);
+        Assert.Equal(1.0, unique.Cells.Single().Value);
     }
 
     private void Add(string name, string who, int day, int hour, int minute = 0, string properties = "{}") =>

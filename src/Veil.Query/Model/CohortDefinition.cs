@@ -1,4 +1,7 @@
 namespace Veil.Query.Model;
 
-/// <summary>A dynamic cohort: the persons (with at least one event) who meet every criterion, evaluated when a query runs.</summary>
-public sealed record CohortDefinition(IReadOnlyList<CohortCriterion> Criteria);
+/// <summary>
+/// A cohort: the persons (with at least one event) who meet every criterion. Dynamic cohorts are evaluated when a query
+/// runs; a <see cref="Static"/> cohort is evaluated once when saved and its members kept in the store (a snapshot).
+/// </summary>
+public sealed record CohortDefinition(IReadOnlyList<CohortCriterion> Criteria, bool Static = false);

@@ -5,7 +5,8 @@ namespace Veil.Query.Model;
 /// range; each later step is the person's first matching event after the previous step (ties in time broken by
 /// insert id) no later than <see cref="WindowSeconds"/> after the entry. <see cref="Breakdown"/> is read on the entry
 /// event (top <see cref="Limit"/> values, the rest as "other"). With <see cref="HoldConstant"/>, every later step must
-/// carry the entry event's value of that property (unset matches unset).
+/// carry the entry event's value of that property (unset matches unset). <see cref="Order"/> relaxes or tightens the
+/// step order (<see cref="FunnelOrder"/>).
 /// </summary>
 public sealed record FunnelQuery(
     DateRange Range,
@@ -16,4 +17,5 @@ public sealed record FunnelQuery(
     PropertyRef? Breakdown,
     int Limit,
     IReadOnlyList<FunnelExclusion> Exclusions,
-    PropertyRef? HoldConstant = null);
+    PropertyRef? HoldConstant = null,
+    FunnelOrder Order = FunnelOrder.Sequential);

@@ -23,7 +23,7 @@ public sealed class ReferenceEngine(ReferenceData data, Func<long, CohortDefinit
             var matching = _events.Where(e => e.Stored.ProjectId == projectId && e.Time >= range.FromUtc && e.Time < range.ToUtc
                 && (series.Event is null || e.Stored.Name == series.Event)
                 && series.Filters.All(f => Matches(e, f)) && query.Filters.All(f => Matches(e, f))).ToList();
-            var keyOf = TopKeys(matching, e => query.Breakdowns.Select(e.Text).ToArray(), query.Breakdowns.Count > 0 ? query.Limit : int.MaxValue);
+            var keyOf = TopKeys(matching, e => query.Breakdowns.Select(b => Text(e, b)).ToArray(), query.Breakdowns.Count > 0 ? query.Limit : int.MaxValue);
             var groups = matching.GroupBy(e => (Bucket: TimeZones.Bucket(e.Time, range.Zone, query.Interval), Key: keyOf(e)));
             foreach (var group in groups)
             {
@@ -36,6 +36,7 @@ public sealed class ReferenceEngine(ReferenceData data, Func<long, CohortDefinit
                     case MeasureKind.Total: value = events.Count; break;
                     case MeasureKind.UniquePersons: value = persons; break;
                     case MeasureKind.Sessions: value = events.Where(e => e.Session is not null).Select(e => e.Session).Distinct().Count(); break;
+                    case MeasureKind.UniqueGroups: value = events.SelectMany(e => e.Strings(series.Measure.Property!.Name)).Distinct().Count(); break;
                     case MeasureKind.PerPersonAverage or MeasureKind.PerPersonPercentile:
                         var counts = events.Where(e => e.Person is not null).GroupBy(e => e.Person).Select(g => (double)g.Count()).ToList();
                         if (counts.Count == 0) continue;
@@ -116,11 +117,30 @@ public sealed class ReferenceEngine(ReferenceData data, Func<long, CohortDefinit
             var limit = entry.Time + window;
             var steps = new ReferenceEvent?[n];
             steps[0] = entry;
+            bool Fits(ReferenceEvent e, int k) => e.Time <= limit && IsStep(e, query.Steps[k])
+                && (query.HoldConstant is not { } held || e.Text(held) == entry.Text(held));
+            var used = new List<ReferenceEvent>();
             for (var k = 1; k < n; k++)
             {
                 var previous = steps[k - 1]!;
-                steps[k] = ordered.FirstOrDefault(e => e.CompareOrder(previous) > 0 && e.Time <= limit && IsStep(e, query.Steps[k])
-                    && (query.HoldConstant is not { } held || e.Text(held) == entry.Text(held)));
+                switch (query.Order)
+                {
+                    case FunnelOrder.Strict:
+                        // The person's very next event (among those passing the funnel's filters) must be the step.
+                        var index = ordered.IndexOf(previous) + 1;
+                        steps[k] = index < ordered.Count && Fits(ordered[index], k) ? ordered[index] : null;
+                        break;
+                    case FunnelOrder.Any:
+                        // The earliest matching event after the entry not taken by an earlier-listed step; the step is
+                        // reached when all steps up to it are done, i.e. at the latest of their events.
+                        var taken = ordered.FirstOrDefault(e => e.CompareOrder(entry) > 0 && Fits(e, k) && !used.Any(u => u.CompareOrder(e) == 0));
+                        if (taken is not null) used.Add(taken);
+                        steps[k] = taken is null ? null : previous.CompareOrder(taken) > 0 ? previous : taken;
+                        break;
+                    default:
+                        steps[k] = ordered.FirstOrDefault(e => e.CompareOrder(previous) > 0 && Fits(e, k));
+                        break;
+                }
                 if (steps[k] is null) break;
             }
             var excluded = query.Exclusions.Any(x => steps[x.AfterStep] is { } after && ordered.Any(e =>
@@ -217,6 +237,10 @@ public sealed class ReferenceEngine(ReferenceData data, Func<long, CohortDefinit
         _ => (int)Math.Floor((to - from).TotalDays),
     };
 
+    // A breakdown's text: a property's, or whether the event's person is in the cohort.
+    private string? Text(ReferenceEvent e, PropertyRef property) => property.CohortId is not { } id ? e.Text(property)
+        : Matches(e, new PropertyFilter(new("$cohort"), FilterOperator.InCohort, [], [], id)) ? PropertyRef.InCohort : PropertyRef.NotInCohort;
+
     private bool IsStep(ReferenceEvent e, FunnelStep step) => e.Stored.Name == step.Event && step.Filters.All(f => Matches(e, f));
 
     /// <summary>Maps each breakdown combination to itself when among the top <paramref name="limit"/> by count (ties by value, unset first), else to "other".</summary>
@@ -273,7 +297,11 @@ public sealed class ReferenceEngine(ReferenceData data, Func<long, CohortDefinit
             var id = filter.CohortId!.Value;
             if (!_members.TryGetValue(id, out var members))
             {
-                _members[id] = members = CohortMembers(e.Stored.ProjectId, cohorts!(id)!);
+                var definition = cohorts!(id)!;
+                // A static cohort is its snapshot, each stored person resolved again through the identity map.
+                _members[id] = members = definition.Static
+                    ? data.Snapshots.GetValueOrDefault(id, new HashSet<Guid>()).Select(p => data.IdentityMap.GetValueOrDefault(p, p)).ToHashSet()
+                    : CohortMembers(e.Stored.ProjectId, definition);
             }
             var inside = e.Person is { } p && members.Contains(p);
             return filter.Operator == FilterOperator.InCohort ? inside : !inside;

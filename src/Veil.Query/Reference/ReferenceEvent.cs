@@ -52,6 +52,18 @@ internal sealed class ReferenceEvent
         };
     }
 
+    /// <summary>The group ids in a free event property: a string, or the strings of an array (other elements ignored).</summary>
+    public IEnumerable<string> Strings(string name)
+    {
+        if (_properties.ValueKind != JsonValueKind.Object || !_properties.TryGetProperty(name, out var value)) return [];
+        return value.ValueKind switch
+        {
+            JsonValueKind.String => [value.GetString()!],
+            JsonValueKind.Array => value.EnumerateArray().Where(x => x.ValueKind == JsonValueKind.String).Select(x => x.GetString()!).ToList(),
+            _ => [],
+        };
+    }
+
     public double? Number(PropertyRef property)
     {
         if (BuiltInProperties.ColumnOf(property) is { } column)

@@ -26,6 +26,12 @@ public sealed class DuckDbDialect : SqlDialect
 
     public override string JsonNumber(string jsonColumn, string pathParameter) => $"TRY_CAST(json_extract({jsonColumn}, {pathParameter}) AS DOUBLE)";
 
+    public override string JsonStrings(string jsonColumn, string pathLiteral) =>
+        $"(CASE json_type({jsonColumn}, {pathLiteral}) WHEN 'VARCHAR' THEN [json_extract_string({jsonColumn}, {pathLiteral})] "
+        + $"WHEN 'ARRAY' THEN list_transform(list_filter(CAST(json_extract({jsonColumn}, {pathLiteral}) AS JSON[]), lambda x: json_type(x) = 'VARCHAR'), lambda x: json_extract_string(x, '$')) END)";
+
+    public override string CountDistinctInLists(string listExpression) => $"coalesce(length(list_distinct(flatten(list({listExpression})))), 0)";
+
     public override string ToText(string expression) => $"CAST({expression} AS VARCHAR)";
 
     public override string TextToNumber(string expression) => $"TRY_CAST({expression} AS DOUBLE)";

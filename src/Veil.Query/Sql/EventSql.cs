@@ -47,12 +47,20 @@ internal sealed class EventSql(SqlDialect dialect, SqlParameters parameters, int
     /// <summary>The text form of a property (NULL when not set).</summary>
     public string Text(PropertyRef property)
     {
+        if (property.CohortId is { } cohortId)
+        {
+            var inside = Cohort(new PropertyFilter(new("$cohort"), FilterOperator.InCohort, [], [], cohortId));
+            return $"(CASE WHEN {inside} THEN {parameters.Add(PropertyRef.InCohort)} ELSE {parameters.Add(PropertyRef.NotInCohort)} END)";
+        }
         if (BuiltInProperties.ColumnOf(property) is { } column)
         {
             return column == "browser_version" ? dialect.ToText("e." + column) : "e." + column;
         }
         return dialect.JsonText(JsonColumn(property), Path(property.Name));
     }
+
+    /// <summary>The group ids an event carries in the free property named after a group key (a string or strings).</summary>
+    public string GroupIds(PropertyRef groupKey) => dialect.JsonStrings("e.properties", Path(groupKey.Name));
 
     /// <summary>The numeric form of a property (NULL when not a number).</summary>
     public string Number(PropertyRef property)
@@ -118,12 +126,23 @@ internal sealed class EventSql(SqlDialect dialect, SqlParameters parameters, int
         if (insideCohort) throw new QueryValidationException("A cohort's criteria cannot refer to other cohorts.");
         var id = filter.CohortId!.Value;
         if (cohorts?.Find(id) is not { } definition) throw new QueryValidationException($"There is no cohort {id} in this project.");
-        var members = new EventSql(dialect, parameters, projectId, cohorts, insideCohort: true).CohortMembers(definition, cohorts.NowUtc);
+        var members = definition.Static
+            ? new EventSql(dialect, parameters, projectId, cohorts, insideCohort: true).SnapshotMembers(id)
+            : new EventSql(dialect, parameters, projectId, cohorts, insideCohort: true).CohortMembers(definition, cohorts.NowUtc);
         _needsIdentity = true;
         return filter.Operator == FilterOperator.InCohort
             ? $"({Person} IN ({members}))"
             : $"({Person} IS NULL OR {Person} NOT IN ({members}))";
     }
+
+    /// <summary>
+    /// The persons of a static cohort's snapshot, each resolved again through the identity map (a member merged since
+    /// the snapshot counts as the person it was merged into), as everywhere else.
+    /// </summary>
+    public string SnapshotMembers(long cohortId) =>
+        $"SELECT DISTINCT coalesce(m.person, c.person) AS person FROM cohort_members c "
+        + $"LEFT JOIN (SELECT member, {dialect.Latest("person", "lsn")} AS person FROM identity_map WHERE project_id = {_project} GROUP BY member) m ON m.member = c.person "
+        + $"WHERE c.project_id = {_project} AND c.cohort_id = {parameters.Add(cohortId)}";
 
     /// <summary>The persons of a cohort: every person with events, grouped, kept when each criterion's count or profile test holds.</summary>
     public string CohortMembers(CohortDefinition definition, DateTime nowUtc)

@@ -23,9 +23,13 @@ public sealed class InsightsPlanner(SqlDialect dialect, CohortContext? cohorts =
             ? dialect.NullTimestamp
             : dialect.Truncate(query.Interval, range.TimeZoneId == "UTC" ? "e.time" : dialect.LocalTime("e.time", zone));
         var breakdowns = query.Breakdowns.Select(events.Text).ToList();
-        var number = series.Measure.Kind is MeasureKind.Sum or MeasureKind.Average or MeasureKind.Min or MeasureKind.Max or MeasureKind.Percentile
-            ? events.Number(series.Measure.Property!)
-            : "NULL";
+        var number = series.Measure.Kind switch
+        {
+            MeasureKind.Sum or MeasureKind.Average or MeasureKind.Min or MeasureKind.Max or MeasureKind.Percentile => events.Number(series.Measure.Property!),
+            // For unique groups `num` holds the list of the event's group ids.
+            MeasureKind.UniqueGroups => events.GroupIds(series.Measure.Property!),
+            _ => "NULL",
+        };
         var from = parameters.Add(range.FromUtc);
         var to = parameters.Add(range.ToUtc);
         var where = new StringBuilder($"e.project_id = {events.Project} AND e.time >= {from} AND e.time < {to}");
@@ -73,6 +77,7 @@ public sealed class InsightsPlanner(SqlDialect dialect, CohortContext? cohorts =
                 MeasureKind.Min => "min(num)",
                 MeasureKind.Max => "max(num)",
                 MeasureKind.Percentile => dialect.Percentile("num", parameters.Add(m.Percentile / 100)),
+                MeasureKind.UniqueGroups => dialect.CountDistinctInLists("num"),
                 _ => throw new QueryValidationException($"Measure {m.Kind} is not supported yet."),
             };
             sql.Append($"\nSELECT bucket, other{keys}, {aggregate} AS value, {persons} AS persons FROM keyed GROUP BY bucket, other{keys}");

@@ -34,6 +34,15 @@ public abstract class SqlDialect
     /// <summary>Numeric value at a JSON path: numbers, numeric strings, booleans as 1/0; otherwise NULL.</summary>
     public abstract string JsonNumber(string jsonColumn, string pathParameter);
 
+    /// <summary>
+    /// The strings at a JSON path (literal) as a list: a JSON string gives one, an array its string elements (others
+    /// ignored); anything else an empty list or NULL.
+    /// </summary>
+    public abstract string JsonStrings(string jsonColumn, string pathLiteral);
+
+    /// <summary>The number of distinct non-null strings over all the lists of a group (from <see cref="JsonStrings"/>).</summary>
+    public abstract string CountDistinctInLists(string listExpression);
+
     /// <summary>An expression as text.</summary>
     public abstract string ToText(string expression);
 

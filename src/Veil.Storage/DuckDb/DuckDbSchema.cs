@@ -85,6 +85,15 @@ internal static class DuckDbSchema
             updated_lsn BIGINT    NOT NULL
         );
         """,
+        """
+        -- Members of static cohorts, evaluated once when the cohort was saved: the persons as resolved then; queries
+        -- resolve them again through identity_map.
+        CREATE TABLE cohort_members (
+            project_id INTEGER NOT NULL,
+            cohort_id  BIGINT  NOT NULL,
+            person     UUID    NOT NULL
+        );
+        """,
     ];
 
     /// <summary>The version this build creates and understands.</summary>

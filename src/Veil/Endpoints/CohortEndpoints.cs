@@ -3,6 +3,7 @@ using Veil.Access;
 using Veil.Hosting;
 using Veil.Projects;
 using Veil.Query;
+using Veil.Query.Model;
 using Veil.Querying;
 using Veil.Security.Access;
 using Veil.Storage;
@@ -51,23 +52,24 @@ public static class CohortEndpoints
             return;
         }
         var definition = QueryJson.Cohort(QueryJson.ParseDocument(cohort.DefinitionJson)).Definition;
-        long? size = new ReportRunner(store, metadata).CountCohort(id, definition, context.RequestAborted);
+        long? size = new ReportRunner(store, metadata).CountCohort(id, definition, context.RequestAborted, cohortId);
         // A cohort's size counts persons: under k it is suppressed for those who may not read individuals.
         if (QueryEndpoints.ThresholdFor(context, options).MinimumPersons is { } k && size < k) size = null;
         if (!await recorder.RecordAsync(context, "cohort.size", id, "cohort=" + cohortId.ToString(System.Globalization.CultureInfo.InvariantCulture), ReadRecorder.Aggregate, 1, [])) return;
         await WriteAsync(context, 200, w => WriteCohort(w, cohort, size));
     }
 
-    private static async Task CreateAsync(HttpContext context, int id, ProjectDirectory projects, IMetadataStore metadata)
+    private static async Task CreateAsync(HttpContext context, int id, ProjectDirectory projects, IMetadataStore metadata, IEventStore store)
     {
         if (await ReadAuthentication.AuthenticateAsync(context, projects, id) is null) return;
         if (await ReadDefinitionAsync(context) is not { } parsed) return;
         var cohort = metadata.CreateCohort(id, parsed.Name, parsed.Json);
+        if (parsed.Definition.Static) new ReportRunner(store, metadata).SaveSnapshot(id, cohort.Id, parsed.Definition);
         context.Response.Headers.Location = $"/api/projects/{id}/cohorts/{cohort.Id}";
         await WriteAsync(context, 201, w => WriteCohort(w, cohort, null));
     }
 
-    private static async Task UpdateAsync(HttpContext context, int id, long cohortId, ProjectDirectory projects, IMetadataStore metadata)
+    private static async Task UpdateAsync(HttpContext context, int id, long cohortId, ProjectDirectory projects, IMetadataStore metadata, IEventStore store)
     {
         if (await ReadAuthentication.AuthenticateAsync(context, projects, id) is null) return;
         if (await ReadDefinitionAsync(context) is not { } parsed) return;
@@ -76,10 +78,12 @@ public static class CohortEndpoints
             await Problems.Write(context, 404, "No such cohort", $"Project {id} has no cohort {cohortId}.");
             return;
         }
+        // Saving a static cohort takes a new snapshot; a cohort made dynamic drops its old one.
+        new ReportRunner(store, metadata).SaveSnapshot(id, cohortId, parsed.Definition);
         await WriteAsync(context, 200, w => WriteCohort(w, metadata.FindCohort(id, cohortId)!, null));
     }
 
-    private static async Task DeleteAsync(HttpContext context, int id, long cohortId, ProjectDirectory projects, IMetadataStore metadata)
+    private static async Task DeleteAsync(HttpContext context, int id, long cohortId, ProjectDirectory projects, IMetadataStore metadata, IEventStore store)
     {
         if (await ReadAuthentication.AuthenticateAsync(context, projects, id) is null) return;
         if (!metadata.DeleteCohort(id, cohortId))
@@ -87,11 +91,12 @@ public static class CohortEndpoints
             await Problems.Write(context, 404, "No such cohort", $"Project {id} has no cohort {cohortId}.");
             return;
         }
+        new ReportRunner(store, metadata).SaveSnapshot(id, cohortId, null);
         context.Response.StatusCode = 204;
     }
 
     /// <summary>The validated definition (name and the JSON as sent), or null after writing a problem.</summary>
-    private static async Task<(string Name, string Json)?> ReadDefinitionAsync(HttpContext context)
+    private static async Task<(string Name, string Json, CohortDefinition Definition)?> ReadDefinitionAsync(HttpContext context)
     {
         using var body = await RequestBodies.ReadAsync(context.Request, MaxBodyBytes, context.RequestAborted);
         if (body is null)
@@ -102,8 +107,8 @@ public static class CohortEndpoints
         var json = System.Text.Encoding.UTF8.GetString(body.WrittenSpan);
         try
         {
-            var (name, _) = QueryJson.Cohort(QueryJson.ParseDocument(json));
-            return (name, json);
+            var (name, definition) = QueryJson.Cohort(QueryJson.ParseDocument(json));
+            return (name, json, definition);
         }
         catch (QueryValidationException e)
         {

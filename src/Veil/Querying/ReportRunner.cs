@@ -22,8 +22,25 @@ internal sealed class ReportRunner(IEventStore store, IMetadataStore metadata, T
         (projectId, id) => metadata.FindCohort(projectId, id) is { } cohort ? QueryJson.Cohort(QueryJson.ParseDocument(cohort.DefinitionJson)).Definition : null);
 
     /// <summary>How many persons are in a cohort now.</summary>
-    public long CountCohort(int projectId, CohortDefinition definition, CancellationToken cancellationToken = default) =>
-        _engine.CountCohort(projectId, definition, cancellationToken);
+    public long CountCohort(int projectId, CohortDefinition definition, CancellationToken cancellationToken = default, long? cohortId = null) =>
+        _engine.CountCohort(projectId, definition, cancellationToken, cohortId);
+
+    /// <summary>
+    /// Keeps a static cohort's snapshot in step with its definition after a save: evaluates a static cohort now and
+    /// stores its members; removes the members of a cohort that is not (or no longer) static.
+    /// </summary>
+    public void SaveSnapshot(int projectId, long cohortId, CohortDefinition? definition)
+    {
+        if (definition is { Static: true })
+        {
+            var members = _engine.CohortMembers(projectId, definition);
+            store.ReplaceCohortMembers(projectId, cohortId, members.Text, members.Parameters);
+        }
+        else
+        {
+            store.ReplaceCohortMembers(projectId, cohortId, null, []);
+        }
+    }
 
     /// <summary>The metadata setting holding a project's IANA time zone.</summary>
     public static string TimeZoneSetting(int projectId) => $"timezone:{projectId}";

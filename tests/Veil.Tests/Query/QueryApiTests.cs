@@ -113,6 +113,64 @@ public sealed class QueryApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Funnels_take_any_and_strict_order()
+    {
+        foreach (var order in new[] { "any", "strict" })
+        {
+            var reply = await QueryAsync("funnels", $$$"""{"dateRange":{"last":2},"order":"{{{order}}}","steps":[{"event":"Signup"},{"event":"Purchase"}],"window":{"value":1,"unit":"hour"}}""");
+            Assert.True(reply.Status == 200, reply.Text);
+            Assert.Equal(2, (int)JsonNode.Parse(reply.Text)!["rows"]![0]!["steps"]![1]!["count"]!);
+        }
+        (await QueryAsync("funnels", """{"order":"random","steps":[{"event":"Signup"},{"event":"Purchase"}]}""")).AssertRefused(400, "order");
+    }
+
+    [Fact]
+    public async Task A_static_cohort_keeps_its_members_when_later_events_arrive()
+    {
+        var created = await _client.SendForReplyAsync(VeilHttp.Post($"/api/projects/{_project.Id}/cohorts",
+            """{"name":"Buyers then","static":true,"criteria":[{"did":"Purchase"}]}""", VeilHttp.Json).WithBasic("analyst", _analyst));
+        Assert.True(created.Status == 201, created.Text);
+        var cohortId = (long)JsonNode.Parse(created.Text)!["id"]!;
+        var later = Payloads.ImportEvent("Purchase", "cy", JsonValue.Create(DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 60));
+        Assert.Equal(200, (await _client.SendForReplyAsync(VeilHttp.Post("/import?strict=1", Payloads.Array(later), VeilHttp.Json).WithBasic(_project.Secret))).Status);
+        await _veil.CaughtUpAsync();
+        var read = await _client.SendForReplyAsync(VeilHttp.Request(HttpMethod.Get, $"/api/projects/{_project.Id}/cohorts/{cohortId}").WithBasic("analyst", _analyst));
+        Assert.Equal(2, (int)JsonNode.Parse(read.Text)!["size"]!);
+        var reply = await QueryAsync("insights", $$"""{"dateRange":{"last":2},"interval":"total","series":[{"event":"Signup","measure":"unique","filters":[{"operator":"inCohort","cohort":{{cohortId}}}]}]}""");
+        Assert.Equal(2.0, (double)JsonNode.Parse(reply.Text)!["series"]![0]!["rows"]![0]!["values"]![0]!);
+        // Saving it again takes a new snapshot, now with cy.
+        var saved = await _client.SendForReplyAsync(VeilHttp.Request(HttpMethod.Put, $"/api/projects/{_project.Id}/cohorts/{cohortId}",
+            System.Text.Encoding.UTF8.GetBytes("""{"name":"Buyers now","static":true,"criteria":[{"did":"Purchase"}]}"""), VeilHttp.Json).WithBasic("analyst", _analyst));
+        Assert.True(saved.Status == 200, saved.Text);
+        read = await _client.SendForReplyAsync(VeilHttp.Request(HttpMethod.Get, $"/api/projects/{_project.Id}/cohorts/{cohortId}").WithBasic("analyst", _analyst));
+        Assert.Equal(3, (int)JsonNode.Parse(read.Text)!["size"]!);
+    }
+
+    [Fact]
+    public async Task Unique_groups_needs_a_group_key()
+    {
+        var reply = await QueryAsync("insights", """{"dateRange":{"last":2},"interval":"total","series":[{"event":"Signup","measure":"uniqueGroups","groupKey":"company"}]}""");
+        Assert.True(reply.Status == 200, reply.Text);
+        var series = JsonNode.Parse(reply.Text)!["series"]![0]!;
+        Assert.Equal("uniqueGroups", (string)series["measure"]!);
+        Assert.Equal(0.0, (double)series["rows"]![0]!["values"]![0]!);
+        (await QueryAsync("insights", """{"series":[{"event":"Signup","measure":"uniqueGroups"}]}""")).AssertRefused(400, "groupKey");
+    }
+
+    [Fact]
+    public async Task Insights_break_down_by_a_cohort()
+    {
+        var created = await _client.SendForReplyAsync(VeilHttp.Post($"/api/projects/{_project.Id}/cohorts",
+            """{"name":"Buyers","criteria":[{"did":"Purchase"}]}""", VeilHttp.Json).WithBasic("analyst", _analyst));
+        var cohortId = (long)JsonNode.Parse(created.Text)!["id"]!;
+        var reply = await QueryAsync("insights", $$$"""{"dateRange":{"last":2},"interval":"total","series":[{"event":"Signup","measure":"unique"}],"breakdown":{"cohort":{{{cohortId}}}}}""");
+        Assert.True(reply.Status == 200, reply.Text);
+        var rows = JsonNode.Parse(reply.Text)!["series"]![0]!["rows"]!.AsArray()
+            .ToDictionary(r => (string)r!["breakdown"]![0]!, r => (double)r!["values"]![0]!);
+        Assert.Equal(new Dictionary<string, double> { ["in cohort"] = 2, ["not in cohort"] = 1 }, rows);
+    }
+
+    [Fact]
     public async Task Flows_are_sankey_nodes_and_links()
     {
         var reply = await QueryAsync("flows", """{"dateRange":{"last":2},"anchor":{"event":"Signup"},"steps":1}""");
