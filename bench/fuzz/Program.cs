@@ -108,8 +108,8 @@ static string[] DefaultCaptureDirectories()
         for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
         {
             var candidate = Path.Combine(dir.FullName, "tests", "Veil.Tests", "Captures");
-            if (Directory.Exists(candidate)) return [candidate, "/work/shared/testdata/sdk-captures"];
+            if (Directory.Exists(candidate)) return [candidate];
         }
     }
-    return ["/work/shared/testdata/sdk-captures"];
+    return [];
 }
