@@ -3,7 +3,7 @@ using Veil.Security.Ledger;
 
 namespace Veil.Security.Tests.Ledger;
 
-/// <summary>Every transparency-dev/merkle vector in shared/testdata/merkle: our verifier must agree with each.</summary>
+/// <summary>Every transparency-dev/merkle vector (tests/Veil.Security.Tests/MerkleVectors): our verifier must agree with each.</summary>
 public sealed class MerkleVectorTests
 {
     public static TheoryData<string> Files(string folder)
