@@ -64,18 +64,16 @@ public sealed class IdentityGraph
     public bool IsIdentified(int projectId, Pseudonym person) =>
         _personOf.TryGetValue((projectId, person), out var self) && self == person;
 
-    /// <summary>Applies the merges an event implies (see <see cref="IdentityMerges.Of"/>).</summary>
+    /// <summary>
+    /// Applies the merges an event implies: a device id and a user id together (simplified ID merge, every event after
+    /// identify), then those of a named identity event (<see cref="IdentityMerges.Of"/>).
+    /// </summary>
     public void Apply(StoredEvent stored)
     {
         ArgumentNullException.ThrowIfNull(stored);
-        // The common case (every event after identify) without allocating: a device id and a user id together.
         if (stored.DeviceId is { } device && stored.UserId is { } user && device != user)
             Apply(stored.ProjectId, new IdentityMerge(IdentityMergeKind.DeviceToUser, device, user));
-        if (!IdentityMerges.IsIdentityEvent(stored.Name)) return;
-        foreach (var merge in IdentityMerges.Of(stored))
-        {
-            if (merge.Kind != IdentityMergeKind.DeviceToUser) Apply(stored.ProjectId, merge);
-        }
+        foreach (var merge in IdentityMerges.Of(stored)) Apply(stored.ProjectId, merge);
     }
 
     /// <summary>Applies one merge under Mixpanel's rules.</summary>

@@ -8,18 +8,17 @@ namespace Veil.Core.Identity;
 public static class IdentityMerges
 {
     /// <summary>
-    /// The merges <paramref name="stored"/> implies: a device id and a user id together (simplified ID merge);
-    /// <c>$identify</c> (<c>$anon_distinct_id</c> → distinct id, or <c>$anon_id</c> → <c>$identified_id</c>);
-    /// <c>$create_alias</c> (<c>alias</c> → distinct id); <c>$merge</c> (<c>$distinct_ids</c>: two ids).
-    /// Identifiers in properties are already pseudonyms (see <see cref="EventMinimiser"/>).
+    /// The merges a named identity event asks for: <c>$identify</c> (<c>$anon_distinct_id</c> → distinct id, or
+    /// <c>$anon_id</c> → <c>$identified_id</c>); <c>$create_alias</c> (<c>alias</c> → distinct id); <c>$merge</c>
+    /// (<c>$distinct_ids</c>: two ids). Empty for any other event; the device-and-user merge of simplified ID merge is
+    /// read from the event's columns by <see cref="IdentityGraph.Apply(StoredEvent)"/>. Identifiers in properties are
+    /// already pseudonyms (see <see cref="EventMinimiser"/>).
     /// </summary>
-    public static IEnumerable<IdentityMerge> Of(StoredEvent stored)
+    public static IReadOnlyList<IdentityMerge> Of(StoredEvent stored)
     {
         ArgumentNullException.ThrowIfNull(stored);
+        if (!IsIdentityEvent(stored.Name)) return [];
         var merges = new List<IdentityMerge>(1);
-        if (stored.DeviceId is { } device && stored.UserId is { } user && device != user)
-            merges.Add(new IdentityMerge(IdentityMergeKind.DeviceToUser, device, user));
-        if (!IsIdentityEvent(stored.Name)) return merges;
 
         using var document = JsonDocument.Parse(stored.PropertiesJson);
         var props = document.RootElement;

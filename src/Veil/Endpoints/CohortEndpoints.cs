@@ -31,7 +31,7 @@ public static class CohortEndpoints
 
     private static async Task ListAsync(HttpContext context, int id, ProjectDirectory projects, IMetadataStore metadata)
     {
-        if (await ReadAuthentication.AuthenticateAsync(context, projects, id) is null) return;
+        if (await ReadEndpoints.AuthenticateAsync(context, projects, id) is null) return;
         await WriteAsync(context, 200, w =>
         {
             w.WriteStartObject();
@@ -45,7 +45,7 @@ public static class CohortEndpoints
     private static async Task GetAsync(HttpContext context, int id, long cohortId, ProjectDirectory projects, IMetadataStore metadata, IEventStore store,
         ReadRecorder recorder, VeilServerOptions options)
     {
-        if (await ReadAuthentication.AuthenticateAsync(context, projects, id) is null) return;
+        if (await ReadEndpoints.AuthenticateAsync(context, projects, id) is null) return;
         if (metadata.FindCohort(id, cohortId) is not { } cohort)
         {
             await Problems.Write(context, 404, "No such cohort", $"Project {id} has no cohort {cohortId}.");
@@ -61,7 +61,7 @@ public static class CohortEndpoints
 
     private static async Task CreateAsync(HttpContext context, int id, ProjectDirectory projects, IMetadataStore metadata, IEventStore store)
     {
-        if (await ReadAuthentication.AuthenticateAsync(context, projects, id) is null) return;
+        if (await ReadEndpoints.AuthenticateAsync(context, projects, id) is null) return;
         if (await ReadDefinitionAsync(context) is not { } parsed) return;
         var cohort = metadata.CreateCohort(id, parsed.Name, parsed.Json);
         if (parsed.Definition.Static) new ReportRunner(store, metadata).SaveSnapshot(id, cohort.Id, parsed.Definition);
@@ -71,7 +71,7 @@ public static class CohortEndpoints
 
     private static async Task UpdateAsync(HttpContext context, int id, long cohortId, ProjectDirectory projects, IMetadataStore metadata, IEventStore store)
     {
-        if (await ReadAuthentication.AuthenticateAsync(context, projects, id) is null) return;
+        if (await ReadEndpoints.AuthenticateAsync(context, projects, id) is null) return;
         if (await ReadDefinitionAsync(context) is not { } parsed) return;
         if (!metadata.UpdateCohort(id, cohortId, parsed.Name, parsed.Json))
         {
@@ -85,7 +85,7 @@ public static class CohortEndpoints
 
     private static async Task DeleteAsync(HttpContext context, int id, long cohortId, ProjectDirectory projects, IMetadataStore metadata, IEventStore store)
     {
-        if (await ReadAuthentication.AuthenticateAsync(context, projects, id) is null) return;
+        if (await ReadEndpoints.AuthenticateAsync(context, projects, id) is null) return;
         if (!metadata.DeleteCohort(id, cohortId))
         {
             await Problems.Write(context, 404, "No such cohort", $"Project {id} has no cohort {cohortId}.");

@@ -27,7 +27,7 @@ public static class QueryEndpoints
     private static async Task QueryAsync(HttpContext context, int id, string kind, ProjectDirectory projects, IEventStore store, IMetadataStore metadata,
         ReadRecorder recorder, VeilServerOptions options)
     {
-        if (await ReadAuthentication.AuthenticateAsync(context, projects, id) is null) return;
+        if (await ReadEndpoints.AuthenticateAsync(context, projects, id) is null) return;
         if (ReportRunner.Kind(kind) is not { } report)
         {
             await Problems.Write(context, 404, "Unknown report", $"There is no report \"{(kind.Length > 32 ? kind[..32] : kind)}\"; use one of: {string.Join(", ", ReportRunner.Kinds)}.");
@@ -68,14 +68,14 @@ public static class QueryEndpoints
 
     private static async Task GetTimeZoneAsync(HttpContext context, int id, ProjectDirectory projects, IEventStore store, IMetadataStore metadata)
     {
-        if (await ReadAuthentication.AuthenticateAsync(context, projects, id) is null) return;
+        if (await ReadEndpoints.AuthenticateAsync(context, projects, id) is null) return;
         context.Response.ContentType = "application/json";
         await context.Response.WriteAsync(JsonSerializer.Serialize(new TimeZoneBody(new ReportRunner(store, metadata).ProjectTimeZone(id)), QueryEndpointsJson.Default.TimeZoneBody));
     }
 
     private static async Task PutTimeZoneAsync(HttpContext context, int id, ProjectDirectory projects, IEventStore store, IMetadataStore metadata)
     {
-        if (await ReadAuthentication.AuthenticateAsync(context, projects, id) is null) return;
+        if (await ReadEndpoints.AuthenticateAsync(context, projects, id) is null) return;
         using var body = await RequestBodies.ReadAsync(context.Request, 4096, context.RequestAborted);
         TimeZoneBody? request = null;
         try
