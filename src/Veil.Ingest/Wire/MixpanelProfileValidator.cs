@@ -17,6 +17,10 @@ namespace Veil.Ingest.Wire;
 /// </summary>
 public static class MixpanelProfileValidator
 {
+    /// <summary>Whether <paramref name="key"/> can name a group type (<c>$group_key</c>): a valid property name.</summary>
+    public static bool IsGroupKey(string key, WireLimits? limits = null) =>
+        JsonChecks.CheckNameText(key, (limits ?? WireLimits.Default).MaxNameBytes) is null;
+
     /// <summary>Validates every item of a decoded <c>/engage</c> or <c>/groups</c> request.</summary>
     public static MixpanelProfileBatch ValidateAll(MixpanelDecodeResult decoded, WireLimits? limits = null)
     {
@@ -119,7 +123,7 @@ public static class MixpanelProfileValidator
             if (groupKey.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)
                 return Reject("$group_key", "missing `$group_key` (the group type, e.g. \"company\")", out error);
             groupKeyText = JsonChecks.TryGetString(groupKey);
-            if (string.IsNullOrEmpty(groupKeyText) || JsonChecks.CheckNameText(groupKeyText, limits.MaxNameBytes) is not null)
+            if (groupKeyText is null || !IsGroupKey(groupKeyText, limits))
                 return Reject("$group_key", $"`$group_key` must be a property name, got {JsonChecks.Display(groupKey)}", out error);
             if (!TryReadId(groupId, "$group_id", limits, out groupIdText, out var idError)) return Reject("$group_id", idError!, out error);
         }

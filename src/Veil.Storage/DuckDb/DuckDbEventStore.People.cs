@@ -15,19 +15,15 @@ public sealed partial class DuckDbEventStore
         using var connection = OpenReader();
         var person = id;
         var identified = false;
-        using (var command = connection.CreateCommand())
+        using (var command = DuckDbCommands.Create(connection, "SELECT person FROM identity_map WHERE project_id = $project AND member = $id",
+                   ("project", projectId), ("id", id.ToGuid())))
         {
-            command.CommandText = "SELECT person FROM identity_map WHERE project_id = $project AND member = $id";
-            command.Parameters.Add(new DuckDBParameter("project", projectId));
-            command.Parameters.Add(new DuckDBParameter("id", id.ToGuid()));
             if (command.ExecuteScalar() is Guid resolved) person = Pseudonym.FromGuid(resolved);
         }
         var ids = new List<Pseudonym> { person };
-        using (var command = connection.CreateCommand())
+        using (var command = DuckDbCommands.Create(connection, "SELECT member FROM identity_map WHERE project_id = $project AND person = $person ORDER BY lsn, member",
+                   ("project", projectId), ("person", person.ToGuid())))
         {
-            command.CommandText = "SELECT member FROM identity_map WHERE project_id = $project AND person = $person ORDER BY lsn, member";
-            command.Parameters.Add(new DuckDBParameter("project", projectId));
-            command.Parameters.Add(new DuckDBParameter("person", person.ToGuid()));
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
@@ -38,11 +34,9 @@ public sealed partial class DuckDbEventStore
         }
         string? properties = null;
         DateTime? createdAt = null, lastSeen = null;
-        using (var command = connection.CreateCommand())
+        using (var command = DuckDbCommands.Create(connection, "SELECT properties, created_at, last_seen FROM profiles WHERE project_id = $project AND person = $person",
+                   ("project", projectId), ("person", person.ToGuid())))
         {
-            command.CommandText = "SELECT properties, created_at, last_seen FROM profiles WHERE project_id = $project AND person = $person";
-            command.Parameters.Add(new DuckDBParameter("project", projectId));
-            command.Parameters.Add(new DuckDBParameter("person", person.ToGuid()));
             using var reader = command.ExecuteReader();
             if (reader.Read())
             {
@@ -52,10 +46,9 @@ public sealed partial class DuckDbEventStore
             }
         }
         long events;
-        using (var command = connection.CreateCommand())
+        using (var command = DuckDbCommands.Create(connection, "", ("project", projectId)))
         {
             command.CommandText = $"SELECT count(*) FROM events WHERE project_id = $project AND distinct_id IN ({IdList(command, ids)})";
-            command.Parameters.Add(new DuckDBParameter("project", projectId));
             events = Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
         }
         if (events == 0 && properties is null && ids.Count == 1 && !identified) return null;
@@ -125,9 +118,8 @@ public sealed partial class DuckDbEventStore
     {
         ArgumentException.ThrowIfNullOrEmpty(groupKey);
         using var connection = OpenReader();
-        using var command = connection.CreateCommand();
         // Events name their groups in a property called after the group key, holding one group id or a list of them.
-        command.CommandText = """
+        using var command = DuckDbCommands.Create(connection, """
             SELECT g.properties, g.created_at, g.last_seen,
                    (SELECT count(*) FROM events e
                     WHERE e.project_id = $project
@@ -135,12 +127,8 @@ public sealed partial class DuckDbEventStore
                            OR list_contains(json_extract_string(e.properties, $path || '[*]'), $hex)))
             FROM group_profiles g
             WHERE g.project_id = $project AND g.group_key = $key AND g.group_id = $id
-            """;
-        command.Parameters.Add(new DuckDBParameter("project", projectId));
-        command.Parameters.Add(new DuckDBParameter("key", groupKey));
-        command.Parameters.Add(new DuckDBParameter("id", groupId.ToGuid()));
-        command.Parameters.Add(new DuckDBParameter("hex", groupId.ToString()));
-        command.Parameters.Add(new DuckDBParameter("path", JsonPathOf(groupKey)));
+            """,
+            ("project", projectId), ("key", groupKey), ("id", groupId.ToGuid()), ("hex", groupId.ToString()), ("path", JsonPathOf(groupKey)));
         using var reader = command.ExecuteReader();
         if (!reader.Read()) return null;
         return new GroupProfileRecord(groupKey, groupId, reader.GetString(0), reader.GetDateTime(1),

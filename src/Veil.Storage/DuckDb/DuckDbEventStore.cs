@@ -186,9 +186,7 @@ public sealed partial class DuckDbEventStore : IEventStore
     public long CountEvents(int projectId)
     {
         using var connection = OpenReader();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT count(*) FROM events WHERE project_id = $project";
-        command.Parameters.Add(new DuckDBParameter("project", projectId));
+        using var command = DuckDbCommands.Create(connection, "SELECT count(*) FROM events WHERE project_id = $project", ("project", projectId));
         return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
     }
 
@@ -219,13 +217,11 @@ public sealed partial class DuckDbEventStore : IEventStore
     public IReadOnlyList<PropertyUsage> DescribeProperties(int projectId)
     {
         using var connection = OpenReader();
-        using var command = connection.CreateCommand();
-        command.CommandText = """
+        using var command = DuckDbCommands.Create(connection, """
             SELECT name, count(*) AS events
             FROM (SELECT unnest(json_keys(properties)) AS name FROM events WHERE project_id = $project)
             GROUP BY name ORDER BY events DESC, name
-            """;
-        command.Parameters.Add(new DuckDBParameter("project", projectId));
+            """, ("project", projectId));
         using var reader = command.ExecuteReader();
         var usage = new List<PropertyUsage>();
         while (reader.Read()) usage.Add(new PropertyUsage(reader.GetString(0), reader.GetInt64(1)));
@@ -375,9 +371,7 @@ public sealed partial class DuckDbEventStore : IEventStore
 
     private void SetAppliedLsn(long lsn)
     {
-        using var command = _writer.CreateCommand();
-        command.CommandText = "UPDATE wal_state SET applied_lsn = $lsn";
-        command.Parameters.Add(new DuckDBParameter("lsn", lsn));
+        using var command = DuckDbCommands.Create(_writer, "UPDATE wal_state SET applied_lsn = $lsn", ("lsn", lsn));
         command.ExecuteNonQuery();
     }
 
@@ -391,11 +385,8 @@ public sealed partial class DuckDbEventStore : IEventStore
     // Runs on the writer connection, before the apply's transaction begins.
     private IEnumerable<ulong> LoadDayKeys(int projectId, DateOnly day)
     {
-        using var command = _writer.CreateCommand();
-        command.CommandText = "SELECT dedup_key FROM events WHERE project_id = $project AND time >= $from AND time < $to";
-        command.Parameters.Add(new DuckDBParameter("project", projectId));
-        command.Parameters.Add(new DuckDBParameter("from", DayStart(day)));
-        command.Parameters.Add(new DuckDBParameter("to", DayEnd(day)));
+        using var command = DuckDbCommands.Create(_writer, "SELECT dedup_key FROM events WHERE project_id = $project AND time >= $from AND time < $to",
+            ("project", projectId), ("from", DayStart(day)), ("to", DayEnd(day)));
         using var reader = command.ExecuteReader();
         while (reader.Read()) yield return reader.GetFieldValue<ulong>(0);
     }

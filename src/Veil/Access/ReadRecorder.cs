@@ -49,15 +49,14 @@ public sealed class ReadRecorder(AccessLedger ledger, ExfiltrationGuard guard, T
             Rows = rows,
             Subjects = SubjectSet.Of(subjects),
         };
-        var decision = guard.Check(record.Principal, record.Credential, record.Subjects, record.Rows, projectId);
-        if (!decision.Allowed)
-        {
-            await Problems.Write(context, 403, "Read budget exceeded", decision.Reason!);
-            return false;
-        }
         try
         {
-            await ledger.AppendAsync(record, context.RequestAborted);
+            await LedgeredRead.RecordAsync(ledger, guard, record, context.RequestAborted);
+        }
+        catch (GuardDeniedException e)
+        {
+            await Problems.Write(context, 403, "Read budget exceeded", e.Message);
+            return false;
         }
         catch (LedgerAppendException e)
         {

@@ -26,20 +26,10 @@ internal static class InventoryCommand
         {
             var dataDirectory = Path.GetFullPath(parse.GetValue(data)!);
             var id = parse.GetValue(project);
-            if (!File.Exists(VeilPaths.MetadataFile(dataDirectory)))
-            {
-                Console.Error.WriteLine($"veil: {dataDirectory} holds no Veil data.");
-                return 2;
-            }
-            using var metadata = SqliteMetadataStore.Open(VeilPaths.MetadataFile(dataDirectory));
-            if (metadata.FindProject(id) is null)
-            {
-                Console.Error.WriteLine($"veil: there is no project {id} (see `veil project list`).");
-                return 2;
-            }
-            var store = StoppedStore.Open(dataDirectory, $"ask it instead: curl -u SECRET: https://HOST/api/projects/{id}/inventory");
-            if (store is null) return 2;
-            using (store)
+            var offline = OfflineProject.Open(dataDirectory, id, $"ask it instead: curl -u SECRET: https://HOST/api/projects/{id}/inventory");
+            if (offline is null) return 2;
+            var (metadata, store) = (offline.Metadata, offline.Store);
+            using (offline)
             {
                 var entries = DataInventory.Build(id, store, metadata.CountVaultRecords(id), PiiHitPersister.ReadPersisted(metadata), Projects.ProjectDirectory.ReadGroupKeys(metadata, id));
                 if (parse.GetValue(json))

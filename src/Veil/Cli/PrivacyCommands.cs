@@ -32,7 +32,7 @@ internal static class PrivacyCommands
                 Console.Error.WriteLine($"veil: {dataDirectory} holds no events.");
                 return 2;
             }
-            var store = StoppedStore.Open(dataDirectory, "stop it first.");
+            var store = OfflineProject.OpenStore(dataDirectory, "stop it first.");
             if (store is null) return 2;
             (long Persons, long Unique) after;
             using (store)

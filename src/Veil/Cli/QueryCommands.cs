@@ -93,20 +93,10 @@ internal static class QueryCommands
                     return 2;
                 }
             }
-            if (!File.Exists(VeilPaths.MetadataFile(dataDirectory)))
-            {
-                Console.Error.WriteLine($"veil: {dataDirectory} holds no Veil data.");
-                return 2;
-            }
-            using var metadata = SqliteMetadataStore.Open(VeilPaths.MetadataFile(dataDirectory));
-            if (metadata.FindProject(id) is null)
-            {
-                Console.Error.WriteLine($"veil: there is no project {id} (see `veil project list`).");
-                return 2;
-            }
-            var store = StoppedStore.Open(dataDirectory, $"ask it instead: curl -u SECRET: -d @query.json https://HOST/api/projects/{id}/query/{ReportRunner.Kind(kind)}");
-            if (store is null) return 2;
-            using (store)
+            var offline = OfflineProject.Open(dataDirectory, id, $"ask it instead: curl -u SECRET: -d @query.json https://HOST/api/projects/{id}/query/{ReportRunner.Kind(kind)}");
+            if (offline is null) return 2;
+            var (metadata, store) = (offline.Metadata, offline.Store);
+            using (offline)
             {
                 object report;
                 try

@@ -6,6 +6,7 @@ using Veil.Access;
 using Veil.Core.Events;
 using Veil.Core.Privacy;
 using Veil.Hosting;
+using Veil.Ingest.Wire;
 using Veil.Privacy;
 using Veil.Projects;
 using Veil.Security.Access;
@@ -140,7 +141,7 @@ public static class ProfileEndpoints
         using var body = await ReadBodyAsync(context);
         if (body is null) return;
         var root = body.RootElement;
-        if (!TryGetText(root, "group_key", out var groupKey) || !IsGroupKey(groupKey))
+        if (!TryGetText(root, "group_key", out var groupKey) || !MixpanelProfileValidator.IsGroupKey(groupKey))
         {
             await Problems.Write(context, 400, "Missing group_key", "`group_key` must be the group type as sent in `$group_key`, e.g. \"company\".");
             return;
@@ -194,10 +195,10 @@ public static class ProfileEndpoints
         if (await ReadEndpoints.AuthenticateAsync(context, projects, id) is null) return;
         using var body = await ReadBodyAsync(context);
         if (body is null) return;
-        if (!TryGetText(body.RootElement, "group_key", out var groupKey) || !IsGroupKey(groupKey))
+        if (!TryGetText(body.RootElement, "group_key", out var groupKey) || !MixpanelProfileValidator.IsGroupKey(groupKey))
         {
             await Problems.Write(context, 400, "Bad group_key",
-                "`group_key` must be a property name of 1 to 255 characters without quotes, backslashes, semicolons, backticks or control characters.");
+                "`group_key` must be a property name of 1 to 255 UTF-8 bytes without quotes, backslashes, semicolons, backticks or control characters.");
             return;
         }
         context.Response.StatusCode = projects.AddGroupKey(id, groupKey) ? 201 : 200;
@@ -291,9 +292,6 @@ public static class ProfileEndpoints
         text = value.GetString()!;
         return text.Length > 0;
     }
-
-    private static bool IsGroupKey(string key) =>
-        key.Length is > 0 and <= 255 && !key.Any(c => char.IsControl(c) || c is '"' or '\'' or '\\' or ';' or '`');
 
     private static void WriteEvent(Utf8JsonWriter writer, StoredEvent e)
     {

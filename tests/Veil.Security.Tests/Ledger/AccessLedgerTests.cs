@@ -92,7 +92,7 @@ public sealed class AccessLedgerTests
         var answerComputed = false;
         await Assert.ThrowsAsync<LedgerAppendException>(async () =>
         {
-            var (answer, _) = await LedgeredRead.RunAsync(ledger, _ =>
+            var (answer, _) = await LedgeredRead.RunAsync(ledger, guard: null, _ =>
             {
                 answerComputed = true;
                 return Task.FromResult(("alice's events", LedgerTestData.Read(1)));
