@@ -15,6 +15,8 @@ RUNS="${VEIL_BENCH_RUNS:-import:8 import:32 ndjson:8 native:8 track-batch:8 trac
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+# shellcheck source=bench/lib/bench-server.sh
+. "$ROOT/bench/lib/bench-server.sh"
 STAMP="$(date -u +%Y-%m-%d-%H%M)"
 RESULT="$ROOT/bench/results/ingest-$STAMP.json"
 
@@ -22,18 +24,6 @@ WORK="$(mktemp -d "${TMPDIR:-/tmp}/veil-bench.XXXXXX")"
 SERVER_PID=""
 SAMPLER_PID=""
 COUNTERS_PID=""
-
-stop_pid() { # pid, seconds to wait after SIGTERM before SIGKILL
-    local pid="$1" wait_s="$2"
-    [ -n "$pid" ] || return 0
-    kill -0 "$pid" 2>/dev/null || return 0
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq $((wait_s * 10))); do
-        kill -0 "$pid" 2>/dev/null || return 0
-        sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null || true
-}
 
 cleanup() {
     local status=$?
@@ -55,79 +45,20 @@ log() { echo "run-ingest: $*" >&2; }
 
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
 log "load average before the session: $LOAD_BEFORE (others' work on this machine skews the figures)"
-log "building (Release)"
-dotnet build src/Veil -c Release -nologo -v q -clp:ErrorsOnly
-dotnet build bench/load -c Release -nologo -v q -clp:ErrorsOnly
-VEIL=(dotnet "$ROOT/src/Veil/bin/Release/net10.0/linux-x64/veil.dll")
-LOAD=(dotnet "$ROOT/bench/load/bin/Release/net10.0/linux-x64/veil-load.dll")
-
-KEY="$WORK/master.key"
-DATA="$WORK/data"
-CERTS="$WORK/tls"
-"${VEIL[@]}" keys generate --out "$KEY" >/dev/null
-PROJECT_JSON="$("${VEIL[@]}" project create bench --data "$DATA" --key-file "$KEY" --json)"
-json_field() { sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p" <<<"$PROJECT_JSON"; }
-TOKEN="$(json_field token)"
-SECRET="$(json_field secret)"
-[ -n "$TOKEN" ] && [ -n "$SECRET" ] || { log "could not read token/secret from: $PROJECT_JSON"; exit 1; }
-
-# A free port: nothing answers a connect on it (bash's /dev/tcp, no extra tools).
-PORT=""
-for _ in $(seq 50); do
-    candidate=$((20000 + RANDOM % 40000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then PORT="$candidate"; break; fi
-done
-[ -n "$PORT" ] || { log "no free port found"; exit 1; }
-URL="https://127.0.0.1:$PORT"
-
-log "starting veil serve on $URL (data in $WORK)"
-"${VEIL[@]}" serve --data "$DATA" --key-file "$KEY" --urls "$URL" --cert-dir "$CERTS" --quiet >"$WORK/server.log" 2>&1 &
-SERVER_PID=$!
-CA="$CERTS/veil-selfsigned.crt"
-for _ in $(seq 300); do
-    kill -0 "$SERVER_PID" 2>/dev/null || { log "server exited during start-up"; exit 1; }
-    if [ -f "$CA" ] && (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then break; fi
-    sleep 0.1
-done
-[ -f "$CA" ] || { log "server did not come up within 30 s"; exit 1; }
+build_veil "$ROOT"
+# VEIL_SERVE_ARGS: extra `veil serve` options, e.g. "--store-memory-mb 256".
+# shellcheck disable=SC2086
+start_veil bench ${VEIL_SERVE_ARGS:-}
 
 # Server RSS (KiB) and WAL size (bytes) once a second for the whole session: "memory stays flat", and how far the
 # store writer falls behind the acknowledged events.
-(
-    while kill -0 "$SERVER_PID" 2>/dev/null; do
-        rss="$(awk '/^VmRSS:/ {print $2}' "/proc/$SERVER_PID/status" 2>/dev/null || true)"
-        wal="$(du -sb "$DATA/wal" 2>/dev/null | cut -f1 || true)"
-        [ -n "$rss" ] && echo "$(date +%s) $rss ${wal:-0}"
-        sleep 1
-    done
-) >"$WORK/rss.txt" &
-SAMPLER_PID=$!
+start_rss_sampler "$WORK/rss.txt"
 
 if [ "${VEIL_BENCH_COUNTERS:-0}" = "1" ] && command -v dotnet-counters >/dev/null; then
     dotnet-counters collect -p "$SERVER_PID" --refresh-interval 1 --format csv -o "$WORK/counters.csv" \
         --counters System.Runtime,Microsoft.AspNetCore.Hosting,System.Net.Security >/dev/null 2>&1 &
     COUNTERS_PID=$!
 fi
-
-# Seconds until the server has used under 5% CPU for two seconds in a row (its store writer has caught up), at most 120.
-server_ticks() { awk '{print $14 + $15}' "/proc/$SERVER_PID/stat" 2>/dev/null || echo 0; }
-wait_for_idle() {
-    local started previous now quiet=0
-    started="$(date +%s)"
-    previous="$(server_ticks)"
-    while [ $(($(date +%s) - started)) -lt 120 ]; do
-        sleep 1
-        now="$(server_ticks)"
-        if [ $((now - previous)) -le 5 ]; then
-            quiet=$((quiet + 1))
-            [ "$quiet" -ge 2 ] && break
-        else
-            quiet=0
-        fi
-        previous="$now"
-    done
-    echo $(($(date +%s) - started - quiet))
-}
 
 RESULTS=()
 CATCH_UP=()

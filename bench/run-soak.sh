@@ -13,6 +13,8 @@
 #   --fraction      share of the measured peak to drive (default 0.7)
 #   --format        veil-load format (default import): import | ndjson | native | track-batch | track-get
 #   --max-slope     RSS growth over the last half that fails the soak, MiB per minute (default 8)
+#   --store-memory-mb  the server's DuckDB memory limit (default 256, so the soak reaches that cap early and a
+#                   slope in the last half means growth beyond every configured bound)
 # Needs gnuplot (installed with apt-get if missing) for the PNG and dotnet-counters (installed into ~/.cache/veil-bench-tools with
 # `dotnet tool install` if missing) for the GC heap; without them the soak still runs and says what it skipped.
 # Traffic goes to 127.0.0.1 only; every run is bounded by its duration.
@@ -25,6 +27,7 @@ FRACTION=0.7
 FORMAT=import
 CONNECTIONS=8
 MAX_SLOPE=8
+STORE_MEMORY=256
 while [ $# -gt 0 ]; do
     case "$1" in
         --short) DURATION=60; PEAK_SECONDS=8; shift ;;
@@ -35,13 +38,16 @@ while [ $# -gt 0 ]; do
         --connections) CONNECTIONS="$2"; shift 2 ;;
         --peak-seconds) PEAK_SECONDS="$2"; shift 2 ;;
         --max-slope) MAX_SLOPE="$2"; shift 2 ;;
-        -h | --help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --store-memory-mb) STORE_MEMORY="$2"; shift 2 ;;
+        -h | --help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "run-soak: unknown option $1 (try --help)" >&2; exit 2 ;;
     esac
 done
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+# shellcheck source=bench/lib/bench-server.sh
+. "$ROOT/bench/lib/bench-server.sh"
 STAMP="$(date -u +%Y-%m-%d-%H%M)"
 OUT="$ROOT/bench/results/soak-$STAMP"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/veil-soak.XXXXXX")"
@@ -50,18 +56,6 @@ SAMPLER_PID=""
 COUNTERS_PID=""
 
 log() { echo "run-soak: $*" >&2; }
-
-stop_pid() { # pid, seconds to wait after SIGTERM before SIGKILL
-    local pid="$1" wait_s="$2"
-    [ -n "$pid" ] || return 0
-    kill -0 "$pid" 2>/dev/null || return 0
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq $((wait_s * 10))); do
-        kill -0 "$pid" 2>/dev/null || return 0
-        sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null || true
-}
 
 cleanup() {
     local status=$?
@@ -98,52 +92,11 @@ fi
 
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
 log "load average before: $LOAD_BEFORE (the machine's other work skews the figures)"
-log "building (Release)"
-dotnet build src/Veil -c Release -nologo -v q -clp:ErrorsOnly
-dotnet build bench/load -c Release -nologo -v q -clp:ErrorsOnly
-VEIL=(dotnet "$ROOT/src/Veil/bin/Release/net10.0/linux-x64/veil.dll")
-LOAD=(dotnet "$ROOT/bench/load/bin/Release/net10.0/linux-x64/veil-load.dll")
+build_veil "$ROOT"
 
 # ---- server ---------------------------------------------------------------------------------------------------
-KEY="$WORK/master.key"
-DATA="$WORK/data"
-CERTS="$WORK/tls"
-"${VEIL[@]}" keys generate --out "$KEY" >/dev/null
-PROJECT_JSON="$("${VEIL[@]}" project create soak --data "$DATA" --key-file "$KEY" --json)"
-json_field() { sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p" <<<"$PROJECT_JSON"; }
-TOKEN="$(json_field token)"
-SECRET="$(json_field secret)"
-[ -n "$TOKEN" ] && [ -n "$SECRET" ] || { log "could not read token/secret from: $PROJECT_JSON"; exit 1; }
-PORT=""
-for _ in $(seq 50); do
-    candidate=$((20000 + RANDOM % 40000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then PORT="$candidate"; break; fi
-done
-[ -n "$PORT" ] || { log "no free port found"; exit 1; }
-URL="https://127.0.0.1:$PORT"
-log "starting veil serve on $URL"
-"${VEIL[@]}" serve --data "$DATA" --key-file "$KEY" --urls "$URL" --cert-dir "$CERTS" --quiet >"$WORK/server.log" 2>&1 &
-SERVER_PID=$!
-CA="$CERTS/veil-selfsigned.crt"
-for _ in $(seq 300); do
-    kill -0 "$SERVER_PID" 2>/dev/null || { log "server exited during start-up"; exit 1; }
-    if [ -f "$CA" ] && (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then break; fi
-    sleep 0.1
-done
-[ -f "$CA" ] || { log "server did not come up within 30 s"; exit 1; }
+start_veil soak --store-memory-mb "$STORE_MEMORY"
 
-server_ticks() { awk '{print $14 + $15}' "/proc/$SERVER_PID/stat" 2>/dev/null || echo 0; }
-wait_for_idle() { # until the server used under 5% CPU for 2 s in a row (store writer caught up), at most 120 s
-    local started previous now quiet=0
-    started="$(date +%s)"
-    previous="$(server_ticks)"
-    while [ $(($(date +%s) - started)) -lt 120 ]; do
-        sleep 1
-        now="$(server_ticks)"
-        if [ $((now - previous)) -le 5 ]; then quiet=$((quiet + 1)); [ "$quiet" -ge 2 ] && break; else quiet=0; fi
-        previous="$now"
-    done
-}
 load_run() { # label, out, extra args...
     local label="$1" out="$2"
     shift 2
@@ -161,20 +114,12 @@ if [ -z "$RATE" ]; then
     [ -n "$PEAK" ] || { log "no peak figure in the peak run's result"; exit 1; }
     RATE="$(awk -v p="$PEAK" -v f="$FRACTION" 'BEGIN { printf "%d", p * f }')"
     log "peak $PEAK events/s; soak rate $RATE events/s ($FRACTION of it)"
-    wait_for_idle
+    wait_for_idle >/dev/null
 fi
 
 # ---- soak ------------------------------------------------------------------------------------------------------
 # One line a second: epoch, server RSS KiB, WAL bytes.
-(
-    while kill -0 "$SERVER_PID" 2>/dev/null; do
-        rss="$(awk '/^VmRSS:/ {print $2}' "/proc/$SERVER_PID/status" 2>/dev/null || true)"
-        wal="$(du -sb "$DATA/wal" 2>/dev/null | cut -f1 || true)"
-        [ -n "$rss" ] && echo "$(date +%s) $rss ${wal:-0}"
-        sleep 1
-    done
-) >"$WORK/rss.txt" &
-SAMPLER_PID=$!
+start_rss_sampler "$WORK/rss.txt"
 if [ -n "$COUNTERS" ]; then
     "$COUNTERS" collect -p "$SERVER_PID" --refresh-interval 1 --format csv -o "$WORK/counters.csv" --counters System.Runtime >/dev/null 2>&1 &
     COUNTERS_PID=$!
@@ -248,7 +193,7 @@ fi
 
 cat >"$OUT.json" <<JSON
 {
-  "command": "bench/run-soak.sh --duration $DURATION --format $FORMAT --connections $CONNECTIONS --fraction $FRACTION",
+  "command": "bench/run-soak.sh --duration $DURATION --format $FORMAT --connections $CONNECTIONS --fraction $FRACTION --store-memory-mb $STORE_MEMORY",
   "commit": "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)",
   "format": "$FORMAT",
   "connections": $CONNECTIONS,

@@ -45,6 +45,28 @@ public class IngestBatchCodecTests
     }
 
     [Fact]
+    public void Repeated_short_values_decode_exactly_and_share_one_string()
+    {
+        // Few distinct values (so they repeat and collide in the decoder's table) mixed with long and non-ASCII ones.
+        var gen = Gen.OneOf(Gen.Const("US"), Gen.Const("DE"), Gen.Const("Page View"), Gen.Char['a', 'c'].Array[0, 3].Select(c => new string(c)),
+            Gen.String, Gen.Const(new string('é', 40)));
+        gen.Select(gen).List[1, 300].Sample(pairs =>
+        {
+            var batch = new IngestBatch();
+            foreach (var (name, country) in pairs) batch.Events.Add(new StoredEvent { Name = name, Country = country, InsertId = "i" });
+            var decoded = IngestBatchCodec.Decode(IngestBatchCodec.Encode(batch));
+            Assert.Equal(pairs.Select(p => p.Item1), decoded.Events.Select(e => e.Name));
+            Assert.Equal(pairs.Select(p => p.Item2), decoded.Events.Select(e => e.Country));
+        });
+        var twice = new IngestBatch();
+        twice.Events.Add(new StoredEvent { Name = "Signed Up", Country = "FR", InsertId = "a" });
+        twice.Events.Add(new StoredEvent { Name = "Signed Up", Country = "FR", InsertId = "b" });
+        var events = IngestBatchCodec.Decode(IngestBatchCodec.Encode(twice)).Events;
+        Assert.Same(events[0].Name, events[1].Name);
+        Assert.Same(events[0].Country, events[1].Country);
+    }
+
+    [Fact]
     public void Truncated_or_foreign_bytes_are_rejected_not_misread()
     {
         var batch = new IngestBatch();

@@ -75,7 +75,7 @@ public partial class CliTests
     }
 
     [Fact]
-    public async Task Serve_refuses_a_key_file_inside_the_data_directory_and_plain_http_unless_asked()
+    public async Task Serve_refuses_a_key_file_inside_the_data_directory_plain_http_unless_asked_and_a_starved_store()
     {
         await using var veil = await VeilProcess.CreateAsync();
         var inside = Path.Combine(veil.DataDirectory, "master.key");
@@ -87,6 +87,10 @@ public partial class CliTests
         (exit, output) = await VeilProcess.RunCliAsync(veil.ConfigDirectory, "serve", "--data", veil.DataDirectory, "--key-file", veil.KeyFile, "--urls", $"http://127.0.0.1:{veil.Port}");
         Assert.Equal(2, exit);
         Assert.Contains("--http", output, StringComparison.Ordinal);
+
+        (exit, output) = await VeilProcess.RunCliAsync(veil.ConfigDirectory, "serve", "--data", veil.DataDirectory, "--key-file", veil.KeyFile, "--urls", veil.BaseUrl, "--store-memory-mb", "16");
+        Assert.Equal(2, exit);
+        Assert.Contains("--store-memory-mb 16 is too small", output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -83,26 +83,26 @@ public static class IngestBatchCodec
             batch.Events.Add(new StoredEvent
             {
                 ProjectId = r.Int(),
-                Name = r.String(),
+                Name = r.String(repeated: true),
                 TimeMs = r.Long(),
                 InsertId = r.String(),
                 DistinctId = r.Pseudonym(),
                 DeviceId = r.Pseudonym(),
                 UserId = r.Pseudonym(),
                 SessionId = r.Pseudonym(),
-                Country = r.NullableString(),
-                Region = r.NullableString(),
-                City = r.NullableString(),
-                Browser = r.NullableString(),
+                Country = r.NullableString(repeated: true),
+                Region = r.NullableString(repeated: true),
+                City = r.NullableString(repeated: true),
+                Browser = r.NullableString(repeated: true),
                 BrowserVersion = r.NullableInt(),
-                Os = r.NullableString(),
-                OsVersion = r.NullableString(),
-                DeviceType = r.NullableString(),
-                Lib = r.NullableString(),
-                LibVersion = r.NullableString(),
+                Os = r.NullableString(repeated: true),
+                OsVersion = r.NullableString(repeated: true),
+                DeviceType = r.NullableString(repeated: true),
+                Lib = r.NullableString(repeated: true),
+                LibVersion = r.NullableString(repeated: true),
                 Url = r.NullableString(),
-                ReferrerHost = r.NullableString(),
-                Screen = r.NullableString(),
+                ReferrerHost = r.NullableString(repeated: true),
+                Screen = r.NullableString(repeated: true),
                 PropertiesJson = r.String(),
                 IngestedAtMs = r.Long(),
             });
@@ -116,7 +116,7 @@ public static class IngestBatchCodec
                 Kind = (ProfileKind)r.Byte(),
                 GroupKey = r.NullableString(),
                 Subject = r.Pseudonym() ?? throw new InvalidDataException("Profile update without subject."),
-                Operation = r.String(),
+                Operation = r.String(repeated: true),
                 ValueJson = r.String(),
                 TimeMs = r.Long(),
             };
@@ -216,12 +216,15 @@ public static class IngestBatchCodec
 
         public Pseudonym? Pseudonym() => Byte() == 0 ? null : Privacy.Pseudonym.FromBytes(Take(16));
 
-        public string String() => NullableString() ?? throw new InvalidDataException("Unexpected null string in WAL batch.");
+        public string String(bool repeated = false) => NullableString(repeated) ?? throw new InvalidDataException("Unexpected null string in WAL batch.");
 
-        public string? NullableString()
+        // Repeated: a low-cardinality column, decoded through the shared strings.
+        public string? NullableString(bool repeated = false)
         {
             var length = Int();
-            return length == -1 ? null : Encoding.UTF8.GetString(Take(length));
+            if (length == -1) return null;
+            var bytes = Take(length);
+            return repeated ? RepeatedStrings.Get(bytes) : Encoding.UTF8.GetString(bytes);
         }
     }
 }

@@ -47,6 +47,11 @@ internal sealed class ServerOptionSet
         Description = "Suppress aggregate cells under k subjects for people and credentials without individual-level access (at least 5).",
         DefaultValueFactory = _ => Security.Access.AccessRules.MinimumKThreshold,
     };
+    private readonly Option<int> _storeMemory = new("--store-memory-mb")
+    {
+        Description = "Memory the embedded event store (DuckDB) may use for its buffers and queries, in MiB (at least 64); beyond it queries spill to disk.",
+        DefaultValueFactory = _ => 1024,
+    };
     private readonly Option<string?> _publicUrl = new("--public-url") { Description = "The URL people reach Veil at (the passkey origin), e.g. https://veil.example.com." };
     private readonly Option<bool> _quiet = new("--quiet") { Description = "Log warnings and errors only." };
     private readonly Option<string?> _geoip = new("--geoip")
@@ -75,6 +80,7 @@ internal sealed class ServerOptionSet
         command.Options.Add(_trustedProxy);
         command.Options.Add(_quiet);
         command.Options.Add(_kThreshold);
+        command.Options.Add(_storeMemory);
         command.Options.Add(_publicUrl);
         command.Options.Add(_geoip);
         command.Options.Add(_ledgerCheckpointFile);
@@ -108,6 +114,7 @@ internal sealed class ServerOptionSet
                 ? Uri.TryCreate(hook, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http" ? uri : throw new StartupException($"--ledger-checkpoint-webhook {hook} is not an http(s) URL.")
                 : null,
             KThreshold = parse.GetValue(_kThreshold),
+            StoreMemoryMiB = parse.GetValue(_storeMemory),
             PublicUrl = parse.GetValue(_publicUrl),
         };
     }

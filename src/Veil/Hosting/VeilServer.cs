@@ -59,6 +59,10 @@ public sealed class VeilServer : IAsyncDisposable
                 throw new StartupException($"{url} is plain HTTP. Veil serves HTTPS by default; pass --http only when a TLS-terminating proxy sits in front.");
             }
         }
+        if (options.StoreMemoryMiB < 64)
+        {
+            throw new StartupException($"--store-memory-mb {options.StoreMemoryMiB} is too small; give the event store at least 64 MiB.");
+        }
         if (options.KThreshold < Security.Access.AccessRules.MinimumKThreshold)
         {
             throw new StartupException($"--k-threshold {options.KThreshold} is below {Security.Access.AccessRules.MinimumKThreshold}; it can only be raised.");
@@ -141,7 +145,7 @@ public sealed class VeilServer : IAsyncDisposable
         WriteAheadLog wal;
         try
         {
-            store = DuckDbEventStore.Open(VeilPaths.EventsFile(options.DataDirectory));
+            store = DuckDbEventStore.Open(VeilPaths.EventsFile(options.DataDirectory), new DuckDbEventStoreOptions { MemoryLimitBytes = options.StoreMemoryMiB * 1024L * 1024 });
         }
         catch (StoreInUseException e)
         {

@@ -57,4 +57,7 @@ public sealed class VeilServerOptions
     /// cells with fewer than k subjects are suppressed. At least <see cref="Security.Access.AccessRules.MinimumKThreshold"/>.
     /// </summary>
     public int KThreshold { get; init; } = Security.Access.AccessRules.MinimumKThreshold;
+
+    /// <summary>DuckDB's memory limit in MiB (<c>--store-memory-mb</c>): bounds the event store's share of the server's memory.</summary>
+    public int StoreMemoryMiB { get; init; } = 1024;
 }
