@@ -103,7 +103,7 @@ public static class QueryJson
                 return new FunnelExclusion(String(Required(x, "event", path), path + ".event"), Filters(x, "filters", path), after, before);
             }).ToList()
             : [];
-        var breakdown = root.TryGetProperty("breakdown", out var bd) ? Property(bd, "breakdown") : null;
+        var breakdown = root.TryGetProperty("breakdown", out var bd) ? Breakdown(bd, "breakdown") : null;
         var held = root.TryGetProperty("holdConstant", out var hc) ? Property(hc, "holdConstant") : null;
         return new FunnelQuery(Range(root), TimeZone(root), steps, window, Filters(root, "filters"), breakdown, Limit(root), exclusions, held, order);
     }
@@ -136,7 +136,7 @@ public static class QueryJson
         };
         var unbounded = root.TryGetProperty("unbounded", out var ub) && (ub.ValueKind is JsonValueKind.True or JsonValueKind.False
             ? ub.GetBoolean() : throw Bad("`unbounded` must be true or false."));
-        var breakdown = root.TryGetProperty("breakdown", out var bd) ? Property(bd, "breakdown") : null;
+        var breakdown = root.TryGetProperty("breakdown", out var bd) ? Breakdown(bd, "breakdown") : null;
         return new RetentionQuery(Range(root), TimeZone(root), Event("born"), Event("return"), unit, periods, firstTime, unbounded,
             Filters(root, "filters"), breakdown, Limit(root));
     }
@@ -180,7 +180,8 @@ public static class QueryJson
             {
                 Only(dropped, path + ".droppedAfter", "funnel", "step");
                 var funnel = Funnel(Required(dropped, "funnel", path + ".droppedAfter"));
-                if (funnel.Steps.Concat(funnel.Exclusions.Select(x => new FunnelStep(x.Event, x.Filters))).SelectMany(st => st.Filters).Concat(funnel.Filters).Any(f => f.IsCohort))
+                if (funnel.Steps.Concat(funnel.Exclusions.Select(x => new FunnelStep(x.Event, x.Filters))).SelectMany(st => st.Filters).Concat(funnel.Filters).Any(f => f.IsCohort)
+                    || funnel.Breakdown?.CohortId is not null)
                 {
                     throw Bad($"`{path}.droppedAfter.funnel`: a cohort cannot refer to another cohort.");
                 }
@@ -382,7 +383,7 @@ public static class QueryJson
         }
     }
 
-    // An insights breakdown: a property, or {"cohort": ID} (in cohort / not in cohort).
+    // A breakdown: a property, or {"cohort": ID} (in cohort / not in cohort).
     private static PropertyRef Breakdown(JsonElement e, string path)
     {
         if (e.ValueKind == JsonValueKind.Object && e.TryGetProperty("cohort", out var cohort))

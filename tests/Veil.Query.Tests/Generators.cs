@@ -151,7 +151,7 @@ internal static class Generators
         [new("$browser"), new("plan"), new("tier", PropertySource.Profile), new("$browser_version"), new("$country_code"), new("amount")];
 
     // Insights may also break down by cohort (dynamic, funnel drop-off and static).
-    private static readonly PropertyRef[] InsightsBreakdownPool = [.. BreakdownPool, PropertyRef.Cohort(1), PropertyRef.Cohort(4), PropertyRef.Cohort(5)];
+    private static readonly PropertyRef[] ReportBreakdownPool = [.. BreakdownPool, PropertyRef.Cohort(1), PropertyRef.Cohort(4), PropertyRef.Cohort(5)];
 
     public static readonly Gen<IReadOnlyList<PropertyFilter>> Filters = Gen.Int[0, FilterPool.Length - 1].Array[0, 2]
         .Select(ix => (IReadOnlyList<PropertyFilter>)ix.Select(i => FilterPool[i]).ToList());
@@ -168,17 +168,17 @@ internal static class Generators
 
     public static readonly Gen<InsightsQuery> Insights = Gen.Select(
         Range, Gen.Int[0, Zones.Length - 1], Gen.Enum<Interval>(), Series.Array[1, 2], Filters,
-        Gen.Int[0, InsightsBreakdownPool.Length - 1].Array[0, 2], Gen.Int[1, 3]).Select((range, zone, interval, series, filters, breakdowns, limit) =>
+        Gen.Int[0, ReportBreakdownPool.Length - 1].Array[0, 2], Gen.Int[1, 3]).Select((range, zone, interval, series, filters, breakdowns, limit) =>
         {
             // Minute buckets only over short absolute ranges (at most two days).
             if (interval == Interval.Minute) range = DateRange.Absolute(FirstDay.AddDays(3), FirstDay.AddDays(4));
-            return new InsightsQuery(range, Zones[zone], interval, series, filters, breakdowns.Distinct().Select(i => InsightsBreakdownPool[i]).ToList(), limit, null);
+            return new InsightsQuery(range, Zones[zone], interval, series, filters, breakdowns.Distinct().Select(i => ReportBreakdownPool[i]).ToList(), limit, null);
         });
 
     public static readonly Gen<RetentionQuery> Retention = Gen.Select(
         Gen.Select(Range, Gen.Int[0, Zones.Length - 1], Gen.Int[0, 2], Gen.Int[0, 2]),
         Gen.Select(Gen.Int[0, 2], Gen.Int[1, 8], Gen.Bool, Gen.Bool),
-        Gen.Select(Filters, Gen.Int[-1, BreakdownPool.Length - 1], Gen.Int[1, 3], Gen.Int[0, FilterPool.Length])).Select((a, b, c) =>
+        Gen.Select(Filters, Gen.Int[-1, ReportBreakdownPool.Length - 1], Gen.Int[1, 3], Gen.Int[0, FilterPool.Length])).Select((a, b, c) =>
         {
             var (range, zone, born, returned) = a;
             var (unit, periods, firstTime, unbounded) = b;
@@ -186,7 +186,7 @@ internal static class Generators
             var units = new[] { Interval.Day, Interval.Week, Interval.Month };
             var bornStep = new FunnelStep(Names[born], bornFilter < FilterPool.Length ? [FilterPool[bornFilter]] : []);
             return new RetentionQuery(range, Zones[zone], bornStep, new FunnelStep(Names[returned], []), units[unit], periods, firstTime, unbounded,
-                filters, breakdown < 0 ? null : BreakdownPool[breakdown], limit);
+                filters, breakdown < 0 ? null : ReportBreakdownPool[breakdown], limit);
         });
 
     public static readonly Gen<FlowsQuery> Flows = Gen.Select(
@@ -204,7 +204,7 @@ internal static class Generators
 
     public static readonly Gen<FunnelQuery> Funnel = Gen.Select(
         Gen.Select(Gen.Frequency((1, Range), (3, ShortRange)), Gen.Int[0, Zones.Length - 1], Step.Array[2, 4], Pick(1L, 1800L, 6 * 3600L, 86_400L, 3 * 86_400L, 90 * 86_400L)),
-        Gen.Select(Filters, Gen.Int[-1, BreakdownPool.Length - 1], Gen.Int[1, 3], Gen.Int[-1, 2]),
+        Gen.Select(Filters, Gen.Int[-1, ReportBreakdownPool.Length - 1], Gen.Int[1, 3], Gen.Int[-1, 2]),
         Gen.Enum<FunnelOrder>()).Select((a, b, order) =>
         {
             var (range, zone, steps, window) = a;
@@ -212,6 +212,6 @@ internal static class Generators
             FunnelExclusion[] exclusions = exclusion < 0 ? [] : [new FunnelExclusion(Names[exclusion], [], 0, steps.Length - 1)];
             // Hold constant on some funnels (reusing the exclusion draw keeps the generator within Select's arity).
             var held = exclusion == 2 ? BreakdownPool[(breakdown + 2) % BreakdownPool.Length] : null;
-            return new FunnelQuery(range, Zones[zone], steps, window, filters, breakdown < 0 ? null : BreakdownPool[breakdown], limit, exclusions, held, order);
+            return new FunnelQuery(range, Zones[zone], steps, window, filters, breakdown < 0 ? null : ReportBreakdownPool[breakdown], limit, exclusions, held, order);
         });
 }

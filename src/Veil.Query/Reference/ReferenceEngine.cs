@@ -69,7 +69,7 @@ public sealed class ReferenceEngine(ReferenceData data, Func<long, CohortDefinit
         var rows = new List<FunnelRow> { Row(null, false, entries) };
         if (query.Breakdown is { } breakdown)
         {
-            var keyOf = TopKeys(entries.Select(x => x.Entry).ToList(), e => [e.Text(breakdown)], query.Limit);
+            var keyOf = TopKeys(entries.Select(x => x.Entry).ToList(), e => [Text(e, breakdown)], query.Limit);
             foreach (var group in entries.GroupBy(x => keyOf(x.Entry)))
             {
                 rows.Add(Row(group.Key.Other ? [] : group.Key.Key, group.Key.Other, group.ToList()));
@@ -172,7 +172,7 @@ public sealed class ReferenceEngine(ReferenceData data, Func<long, CohortDefinit
                 cohorts.Add((cohort, birth, periods));
             }
         }
-        var keyOf = TopKeys(cohorts, c => [query.Breakdown is null ? null : c.Birth.Text(query.Breakdown)], query.Breakdown is null ? int.MaxValue : query.Limit);
+        var keyOf = TopKeys(cohorts, c => [query.Breakdown is null ? null : Text(c.Birth, query.Breakdown)], query.Breakdown is null ? int.MaxValue : query.Limit);
         var rows = new List<RetentionRow>();
         foreach (var byKey in cohorts.GroupBy(c => keyOf(c)))
         {

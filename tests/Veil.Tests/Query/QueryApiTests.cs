@@ -171,6 +171,25 @@ public sealed class QueryApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Funnels_and_retention_break_down_by_a_cohort()
+    {
+        var created = await _client.SendForReplyAsync(VeilHttp.Post($"/api/projects/{_project.Id}/cohorts",
+            """{"name":"Buyers","criteria":[{"did":"Purchase"}]}""", VeilHttp.Json).WithBasic("analyst", _analyst));
+        var cohortId = (long)JsonNode.Parse(created.Text)!["id"]!;
+        var funnel = await QueryAsync("funnels", $$$"""{"dateRange":{"last":2},"steps":[{"event":"Signup"},{"event":"Purchase"}],"window":{"value":1,"unit":"hour"},"breakdown":{"cohort":{{{cohortId}}}}}""");
+        Assert.True(funnel.Status == 200, funnel.Text);
+        var steps = JsonNode.Parse(funnel.Text)!["rows"]!.AsArray().Where(r => r!["breakdown"] is not null)
+            .ToDictionary(r => (string)r!["breakdown"]![0]!, r => string.Join(",", r!["steps"]!.AsArray().Select(st => (int)st!["count"]!)));
+        Assert.Equal(new Dictionary<string, string> { ["in cohort"] = "2,2", ["not in cohort"] = "1,0" }, steps);
+
+        var retention = await QueryAsync("retention", $$$"""{"dateRange":{"last":2},"born":{"event":"Signup"},"return":{"event":"Purchase"},"unit":"day","periods":1,"unbounded":true,"breakdown":{"cohort":{{{cohortId}}}}}""");
+        Assert.True(retention.Status == 200, retention.Text);
+        var sizes = JsonNode.Parse(retention.Text)!["rows"]!.AsArray().Where(r => r!["cohort"] is null && r["breakdown"] is not null)
+            .ToDictionary(r => (string)r!["breakdown"]![0]!, r => (int)r!["size"]!);
+        Assert.Equal(new Dictionary<string, int> { ["in cohort"] = 2, ["not in cohort"] = 1 }, sizes);
+    }
+
+    [Fact]
     public async Task Flows_are_sankey_nodes_and_links()
     {
         var reply = await QueryAsync("flows", """{"dateRange":{"last":2},"anchor":{"event":"Signup"},"steps":1}""");
