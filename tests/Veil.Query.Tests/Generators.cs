@@ -26,7 +26,7 @@ internal static class Generators
     private static readonly Gen<string> Properties = Gen.Select(Gen.Int[0, 3], Gen.Int[-3, 100], Gen.Int[0, 2]).Select((plan, amount, tag) =>
     {
         var parts = new List<string>();
-        if (plan > 0) parts.Add($"\"plan\":\"{(plan == 1 ? "free" : plan == 2 ? "pro" : "Pro Plus")}\"");
+        if (plan > 0) parts.Add($"\"plan\":\"{(plan == 1 ? "free" : plan == 2 ? "pro" : "PRÖ Plüs 日本")}\"");
         if (amount == -1) parts.Add("\"amount\":\"7\"");
         else if (amount == -2) parts.Add("\"amount\":null");
         else if (amount >= 0) parts.Add($"\"amount\":{amount}");
@@ -114,6 +114,8 @@ internal static class Generators
         new(new("plan"), FilterOperator.Equals, ["pro", "free"], []),
         new(new("plan"), FilterOperator.NotEquals, ["free"], []),
         new(new("plan"), FilterOperator.Contains, ["PRO"], []),
+        new(new("plan"), FilterOperator.Contains, ["prö"], []),
+        new(new("plan"), FilterOperator.Equals, ["PRÖ Plüs 日本"], []),
         new(new("plan"), FilterOperator.NotContains, ["o"], []),
         new(new("plan"), FilterOperator.Regex, ["^p"], []),
         new(new("plan"), FilterOperator.NotRegex, ["e+$"], []),
