@@ -13,6 +13,38 @@ public sealed class DedupIndexTests
     private readonly Dictionary<(int, DateOnly), List<ulong>> _stored = [];
     private readonly List<(int, DateOnly)> _loads = [];
 
+    // Keys accepted since the last commit, as the store holds them until its transaction commits.
+    private readonly List<(int, DateOnly, ulong)> _pending = [];
+
+    private List<ulong> Stored(int project, DateOnly day) =>
+        _stored.TryGetValue((project, day), out var keys) ? keys : _stored[(project, day)] = [];
+
+    // What DuckDbEventStore.Apply does with an event's key: an unsure verdict is settled against the stored keys.
+    private bool TryAdd(DedupIndex index, int project, DateOnly day, ulong key)
+    {
+        var added = index.Check(project, day, key) switch
+        {
+            DedupVerdict.New => true,
+            DedupVerdict.Duplicate => false,
+            _ => !Stored(project, day).Contains(key) && index.AddUnsure(project, day, key),
+        };
+        if (added) _pending.Add((project, day, key));
+        return added;
+    }
+
+    private void Commit(DedupIndex index)
+    {
+        foreach (var (project, day, key) in _pending) Stored(project, day).Add(key);
+        _pending.Clear();
+        index.Commit();
+    }
+
+    private void Abort(DedupIndex index)
+    {
+        _pending.Clear();
+        index.Abort();
+    }
+
     private DedupIndex NewIndex(int maxDays = 100, long maxKeys = 1_000) =>
         new((project, day) =>
         {
@@ -25,11 +57,11 @@ public sealed class DedupIndexTests
     {
         _stored[(1, D1)] = [10, 11];
         var index = NewIndex();
-        Assert.False(index.TryAdd(1, D1, 10));
-        Assert.True(index.TryAdd(1, D1, 12));
-        Assert.False(index.TryAdd(1, D1, 12));
-        index.Commit();
-        Assert.False(index.TryAdd(1, D1, 11));
+        Assert.False(TryAdd(index, 1, D1, 10));
+        Assert.True(TryAdd(index, 1, D1, 12));
+        Assert.False(TryAdd(index, 1, D1, 12));
+        Commit(index);
+        Assert.False(TryAdd(index, 1, D1, 11));
         Assert.Equal([(1, D1)], _loads);
         Assert.Equal(3, index.KeyCount);
     }
@@ -40,15 +72,15 @@ public sealed class DedupIndexTests
         var index = NewIndex(maxDays: 2);
         foreach (var day in new[] { D1, D2, D3 })
         {
-            Assert.True(index.TryAdd(1, day, 1));
+            Assert.True(TryAdd(index, 1, day, 1));
             _stored[(1, day)] = [1];
-            index.Commit();
+            Commit(index);
         }
         Assert.Equal(2, index.DayCount);
-        Assert.False(index.TryAdd(1, D1, 1)); // evicted, reloaded from the store, still a duplicate
-        index.Commit();
+        Assert.False(TryAdd(index, 1, D1, 1)); // evicted, reloaded from the store, still a duplicate
+        Commit(index);
         Assert.Equal(4, _loads.Count);
-        Assert.False(index.TryAdd(1, D3, 1)); // D3 was kept, D2 was the one evicted now
+        Assert.False(TryAdd(index, 1, D3, 1)); // D3 was kept, D2 was the one evicted now
         Assert.Equal(4, _loads.Count);
     }
 
@@ -56,16 +88,16 @@ public sealed class DedupIndexTests
     public void The_key_budget_evicts_whole_days_but_never_the_ones_just_used()
     {
         var index = NewIndex(maxKeys: 3);
-        for (ulong k = 1; k <= 3; k++) index.TryAdd(1, D1, k);
-        index.Commit();
-        for (ulong k = 1; k <= 2; k++) index.TryAdd(1, D2, k);
-        index.Commit();
+        for (ulong k = 1; k <= 3; k++) TryAdd(index, 1, D1, k);
+        Commit(index);
+        for (ulong k = 1; k <= 2; k++) TryAdd(index, 1, D2, k);
+        Commit(index);
         Assert.Equal(1, index.DayCount);
         Assert.Equal(2, index.KeyCount);
 
         // One apply larger than the budget keeps all its days until the next one.
-        for (ulong k = 1; k <= 5; k++) index.TryAdd(2, D3, k);
-        index.Commit();
+        for (ulong k = 1; k <= 5; k++) TryAdd(index, 2, D3, k);
+        Commit(index);
         Assert.Equal(1, index.DayCount);
         Assert.Equal(5, index.KeyCount);
     }
@@ -75,16 +107,68 @@ public sealed class DedupIndexTests
     {
         _stored[(1, D1)] = [7];
         var index = NewIndex();
-        index.TryAdd(1, D2, 5);
-        index.Commit();
+        TryAdd(index, 1, D2, 5);
+        Commit(index);
         _stored[(1, D2)] = [5];
 
-        Assert.True(index.TryAdd(1, D1, 8));
-        index.Abort();
+        Assert.True(TryAdd(index, 1, D1, 8));
+        Abort(index);
         Assert.Equal(1, index.DayCount);
-        Assert.True(index.TryAdd(1, D1, 8));
-        Assert.False(index.TryAdd(1, D1, 7));
-        Assert.False(index.TryAdd(1, D2, 5));
+        Assert.True(TryAdd(index, 1, D1, 8));
+        Assert.False(TryAdd(index, 1, D1, 7));
+        Assert.False(TryAdd(index, 1, D2, 5));
+    }
+
+    [Fact]
+    public void Answers_equal_an_exact_set_through_commits_aborts_and_evictions()
+    {
+        var random = new Random(7);
+        var index = NewIndex(maxDays: 3, maxKeys: 2_000);
+        var committed = new HashSet<(int, DateOnly, ulong)>();
+        var apply = new HashSet<(int, DateOnly, ulong)>();
+        for (var round = 0; round < 400; round++)
+        {
+            for (var i = 0; i < 50; i++)
+            {
+                // Few distinct keys so retries are common; a few projects and days so days load and evict.
+                var id = (random.Next(1, 3), D1.AddDays(random.Next(5)), (ulong)random.Next(3_000));
+                var expected = !committed.Contains(id) && apply.Add(id);
+                Assert.Equal(expected, TryAdd(index, id.Item1, id.Item2, id.Item3));
+            }
+            if (random.Next(10) == 0)
+            {
+                Abort(index);
+            }
+            else
+            {
+                Commit(index);
+                committed.UnionWith(apply);
+            }
+            apply.Clear();
+        }
+        Assert.True(index.Loads > 5);
+    }
+
+    [Fact]
+    public void The_filter_has_no_false_negatives_few_false_positives_and_about_two_bytes_per_key()
+    {
+        var filter = new KeyFilter();
+        var random = new Random(11);
+        var added = new HashSet<ulong>();
+        while (added.Count < 1_000_000) added.Add((ulong)random.NextInt64());
+        foreach (var key in added) filter.Add(key);
+        Assert.All(added.Take(100_000), key => Assert.True(filter.MayContain(key)));
+        var falsePositives = 0;
+        var tried = 0;
+        while (tried < 200_000)
+        {
+            var key = (ulong)random.NextInt64();
+            if (added.Contains(key)) continue;
+            tried++;
+            if (filter.MayContain(key)) falsePositives++;
+        }
+        Assert.True(falsePositives < tried / 100, $"{falsePositives} false positives in {tried}");
+        Assert.True(filter.AllocatedBytes < 4L * added.Count, $"{filter.AllocatedBytes} bytes for {added.Count} keys");
     }
 
     [Fact]

@@ -1,9 +1,12 @@
 namespace Veil.Storage.Dedup;
 
 /// <summary>
-/// The dedup keys of recently touched (project, UTC day) pairs, loaded lazily from the store the first time a
-/// day is seen and evicted whole, least recently used first, beyond a budget. Because a day is either fully
-/// loaded or absent, dedup is exact for any day while memory stays bounded.
+/// The dedup keys of recently touched (project, UTC day) pairs as Bloom filters (<see cref="KeyFilter"/>, ~2 bytes
+/// per key), loaded lazily from the store the first time a day is seen and evicted whole, least recently used first,
+/// beyond a budget. A key the filter has certainly not seen is new; one it may have seen is <see cref="DedupVerdict.Unsure"/>
+/// and the store settles it with a query (true retries, and about 0.1% of new keys). Keys of the current apply are
+/// also held exactly, so duplicates inside one apply never need the store. Dedup stays exact while memory per key is
+/// a fraction of an exact set's.
 /// </summary>
 /// <remarks>
 /// Used by the single store writer. Keys added during an apply are provisional: <see cref="Commit"/> accepts
@@ -40,35 +43,37 @@ internal sealed class DedupIndex
     public long Loads { get; private set; }
 
     /// <summary>
-    /// Records <paramref name="key"/> for the day; false if that day already holds it (a duplicate).
-    /// Loads the day from the store first if it is not in memory.
+    /// Classifies <paramref name="key"/> for the day, loading the day from the store first if it is not in memory.
+    /// <see cref="DedupVerdict.New"/> records it as pending.
     /// </summary>
-    public bool TryAdd(int projectId, DateOnly day, ulong key)
+    public DedupVerdict Check(int projectId, DateOnly day, ulong key)
     {
-        var id = (projectId, day);
-        if (_days.TryGetValue(id, out var node))
-        {
-            if (!ReferenceEquals(_lru.First, node))
-            {
-                _lru.Remove(node);
-                _lru.AddFirst(node);
-            }
-        }
-        else
-        {
-            node = _lru.AddFirst(new Day(id, Load(projectId, day)));
-            _days.Add(id, node);
-            KeyCount += node.Value.Keys.Count;
-        }
-        _touched.Add(id);
-        if (!node.Value.Keys.Add(key)) return false;
-        KeyCount++;
+        var node = Touch(projectId, day);
+        if (node.Value.Pending.Contains(key)) return DedupVerdict.Duplicate;
+        if (node.Value.Keys.MayContain(key)) return DedupVerdict.Unsure;
+        Record(node.Value, key);
+        return DedupVerdict.New;
+    }
+
+    /// <summary>
+    /// Records a key <see cref="Check"/> called unsure after the store confirmed it is not stored; false if this apply
+    /// already recorded it (a duplicate inside the apply).
+    /// </summary>
+    public bool AddUnsure(int projectId, DateOnly day, ulong key)
+    {
+        var node = Touch(projectId, day);
+        if (node.Value.Pending.Contains(key)) return false;
+        Record(node.Value, key);
         return true;
     }
 
     /// <summary>The keys added since the last commit are stored durably: keep them, then trim to budget.</summary>
     public void Commit()
     {
+        foreach (var id in _touched)
+        {
+            if (_days.TryGetValue(id, out var node)) node.Value.Pending.Clear();
+        }
         while ((_days.Count > _maxDays || KeyCount > _maxKeys) && _lru.Last is { } last && !_touched.Contains(last.Value.Id))
         {
             Evict(last);
@@ -86,12 +91,44 @@ internal sealed class DedupIndex
         _touched.Clear();
     }
 
-    private UInt64Set Load(int projectId, DateOnly day)
+    /// <summary>Bytes held by the filters of the days in memory.</summary>
+    public long AllocatedBytes => _days.Values.Sum(d => d.Value.Keys.AllocatedBytes);
+
+    private LinkedListNode<Day> Touch(int projectId, DateOnly day)
+    {
+        var id = (projectId, day);
+        if (_days.TryGetValue(id, out var node))
+        {
+            if (!ReferenceEquals(_lru.First, node))
+            {
+                _lru.Remove(node);
+                _lru.AddFirst(node);
+            }
+        }
+        else
+        {
+            node = _lru.AddFirst(new Day(id, Load(projectId, day), new UInt64Set()));
+            _days.Add(id, node);
+            KeyCount += node.Value.Keys.Count;
+        }
+        _touched.Add(id);
+        return node;
+    }
+
+    private void Record(Day day, ulong key)
+    {
+        day.Keys.Add(key);
+        day.Pending.Add(key);
+        KeyCount++;
+    }
+
+    private KeyFilter Load(int projectId, DateOnly day)
     {
         Loads++;
-        var keys = new UInt64Set();
-        foreach (var key in _loadDay(projectId, day)) keys.Add(key);
-        return keys;
+        var keys = _loadDay(projectId, day).ToList();
+        var filter = new KeyFilter(keys.Count * 2);
+        foreach (var key in keys) filter.Add(key);
+        return filter;
     }
 
     private void Evict(LinkedListNode<Day> node)
@@ -101,5 +138,6 @@ internal sealed class DedupIndex
         KeyCount -= node.Value.Keys.Count;
     }
 
-    private sealed record Day((int Project, DateOnly Day) Id, UInt64Set Keys);
+    // Keys: every key stored or pending (filter); Pending: this apply's keys, exactly.
+    private sealed record Day((int Project, DateOnly Day) Id, KeyFilter Keys, UInt64Set Pending);
 }

@@ -35,6 +35,15 @@ internal sealed class UInt64Set
         }
     }
 
+    /// <summary>Removes every key and gives back a large array.</summary>
+    public void Clear()
+    {
+        if (_slots.Length > MinSlots) _slots = new ulong[MinSlots];
+        else Array.Clear(_slots);
+        _used = 0;
+        _hasZero = false;
+    }
+
     /// <summary>Adds <paramref name="key"/>; false if it was already present.</summary>
     public bool Add(ulong key)
     {

@@ -28,6 +28,7 @@ public sealed partial class DuckDbEventStore : IEventStore
     private readonly DedupIndex _dedup;
     private readonly Lock _writeLock = new();
     private readonly List<(StoredEvent Event, ulong Key)> _accepted = [];
+    private readonly List<(StoredEvent Event, ulong Key)> _unsure = [];
     private readonly DuckDbIdentityMap _identities;
     private readonly DuckDbProfiles _profiles;
     private long _appliedLsn;
@@ -116,13 +117,24 @@ public sealed partial class DuckDbEventStore : IEventStore
                     foreach (var e in batch.Events)
                     {
                         var key = DedupKey.Compute(e);
-                        if (_dedup.TryAdd(e.ProjectId, DedupKey.DayOf(e.TimeMs), key)) _accepted.Add((e, key));
-                        else duplicates++;
+                        switch (_dedup.Check(e.ProjectId, DedupKey.DayOf(e.TimeMs), key))
+                        {
+                            case DedupVerdict.New:
+                                _accepted.Add((e, key));
+                                break;
+                            case DedupVerdict.Duplicate:
+                                duplicates++;
+                                break;
+                            default:
+                                _unsure.Add((e, key));
+                                break;
+                        }
                         // A re-sent event asks for the same merge again, which changes nothing.
                         graph.Apply(e);
                     }
                     foreach (var update in batch.ProfileUpdates) _profiles.Add(lsn, update, graph);
                 }
+                if (_unsure.Count > 0) duplicates += SettleUnsure();
                 using (var transaction = _writer.BeginTransaction())
                 {
                     if (_accepted.Count > 0) AppendEvents();
@@ -149,6 +161,7 @@ public sealed partial class DuckDbEventStore : IEventStore
             finally
             {
                 _accepted.Clear();
+                _unsure.Clear();
             }
         }
     }
@@ -322,6 +335,33 @@ public sealed partial class DuckDbEventStore : IEventStore
                 .AppendValue((DateTime?)ingestedAt)
                 .EndRow();
         }
+    }
+
+    // Keys the dedup filter may have seen: one query per (project, day) finds which are stored; the rest are new
+    // (false positives of the filter) unless this apply already took the same key. Returns the duplicates.
+    private long SettleUnsure()
+    {
+        long duplicates = 0;
+        foreach (var group in _unsure.GroupBy(u => (u.Event.ProjectId, Day: DedupKey.DayOf(u.Event.TimeMs))))
+        {
+            var keys = group.Select(u => u.Key).Distinct().ToList();
+            var stored = new HashSet<ulong>();
+            // The keys are numbers written by this code, so a literal list is safe and lets DuckDB plan one IN filter.
+            using (var command = DuckDbCommands.Create(_writer,
+                       "SELECT dedup_key FROM events WHERE project_id = $project AND time >= $from AND time < $to AND dedup_key IN ("
+                       + string.Join(",", keys.Select(k => k.ToString(CultureInfo.InvariantCulture))) + ")",
+                       ("project", group.Key.ProjectId), ("from", DayStart(group.Key.Day)), ("to", DayEnd(group.Key.Day))))
+            using (var reader = command.ExecuteReader())
+            {
+                while (reader.Read()) stored.Add(reader.GetFieldValue<ulong>(0));
+            }
+            foreach (var (e, key) in group)
+            {
+                if (!stored.Contains(key) && _dedup.AddUnsure(group.Key.ProjectId, group.Key.Day, key)) _accepted.Add((e, key));
+                else duplicates++;
+            }
+        }
+        return duplicates;
     }
 
     private long AppendProfileUpdates(IReadOnlyList<(long Lsn, IngestBatch Batch)> batches)

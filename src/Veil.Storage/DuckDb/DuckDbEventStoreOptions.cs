@@ -9,7 +9,7 @@ public sealed record DuckDbEventStoreOptions
     /// </summary>
     public int MaxDedupDays { get; init; } = 200;
 
-    /// <summary>Upper bound on dedup keys held in memory over all days (roughly 8–16 bytes each).</summary>
+    /// <summary>Upper bound on dedup keys held in memory over all days (in Bloom filters, roughly 2–4 bytes each).</summary>
     public long MaxDedupKeys { get; init; } = 16_000_000;
 
     /// <summary>
