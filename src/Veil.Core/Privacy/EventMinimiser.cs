@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Net;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
@@ -78,10 +79,12 @@ public sealed class EventMinimiser(IGeoLocator geoLocator)
     };
 
     // Looked up by the property name's chars, so no name string is made per property.
-    private static readonly Dictionary<string, PropertyRole>.AlternateLookup<ReadOnlySpan<char>> RolesByName = Roles.GetAlternateLookup<ReadOnlySpan<char>>();
+    private static readonly PropertyRoleTable RolesByUtf8 = new(Roles);
 
-    /// <summary>The longest well-known name; a longer property name is a free property.</summary>
-    private static readonly int LongestRoleName = Roles.Keys.Max(k => k.Length);
+    private static readonly ShortTextCache ColumnTexts = new(1024);
+
+    /// <summary>Screen buckets by hundreds of pixels, made once each (up to 6300 px a side).</summary>
+    private static readonly string?[] ScreenBuckets = new string?[64 * 64];
 
     private readonly IGeoLocator _geo = geoLocator;
 
@@ -90,6 +93,7 @@ public sealed class EventMinimiser(IGeoLocator geoLocator)
     /// <param name="project">Its project.</param>
     /// <param name="request">The request it came in.</param>
     /// <param name="vaultItems">Receives PII values the project's policy routes to the identity vault, if any.</param>
+    [SkipLocalsInit] // the name and value buffers are written before they are read
     public StoredEvent Minimise(in EventInput input, ProjectPrivacy project, RequestContext request, List<Pii.PiiVaultItem>? vaultItems = null)
     {
         var props = input.Properties;
@@ -126,13 +130,11 @@ public sealed class EventMinimiser(IGeoLocator geoLocator)
         writer.WriteStartObject();
         foreach (var property in props.EnumerateObject())
         {
-            var name = NameOf(property, nameBuffer);
             var value = property.Value;
-            var role = name.Length <= LongestRoleName && RolesByName.TryGetValue(name, out var known) ? known : PropertyRole.Keep;
-            switch (role)
+            switch (RoleOf(property))
             {
-                case PropertyRole.Keep when groupKeys is not null && IsGroupKey(groupKeys, name):
-                    WriteGroupIds(writer, name, value, pseudonyms);
+                case PropertyRole.Keep when groupKeys is not null && IsGroupKey(groupKeys, NameOf(property, nameBuffer)):
+                    WriteGroupIds(writer, NameOf(property, nameBuffer), value, pseudonyms);
                     break;
                 case PropertyRole.Keep:
                     if (scrub is not null) scrubber!.Write(scrub, property, writer);
@@ -143,21 +145,21 @@ public sealed class EventMinimiser(IGeoLocator geoLocator)
                     break;
                 case PropertyRole.Host:
                     var host = UrlMinimiser.HostOnly(TextOf(value, scratch, out var hostText), hostText);
-                    if (!host.IsEmpty) writer.WriteString(name, host);
+                    if (!host.IsEmpty) writer.WriteString(NameOf(property, nameBuffer), host);
                     break;
                 case PropertyRole.Identifier:
-                    WritePseudonymised(writer, name, value, pseudonyms, scratch);
+                    WritePseudonymised(writer, NameOf(property, nameBuffer), value, pseudonyms, scratch);
                     break;
                 case PropertyRole.DeviceId: stored.DeviceId = SameAsDistinct(value, distinctText) ? stored.DistinctId : PseudonymOf(pseudonyms, value, scratch); break;
                 case PropertyRole.UserId: stored.UserId = SameAsDistinct(value, distinctText) ? stored.DistinctId : PseudonymOf(pseudonyms, value, scratch); break;
                 case PropertyRole.SessionId: stored.SessionId = PseudonymOf(pseudonyms, value, scratch); break;
-                case PropertyRole.Browser: stored.Browser = Short(AsString(value)); break;
+                case PropertyRole.Browser: stored.Browser = ColumnText(value); break;
                 case PropertyRole.BrowserVersion: stored.BrowserVersion = MajorVersion(value); break;
-                case PropertyRole.Os: stored.Os = Short(AsString(value)); break;
+                case PropertyRole.Os: stored.Os = ColumnText(value); break;
                 case PropertyRole.OsVersion: stored.OsVersion = MajorVersion(value)?.ToString(CultureInfo.InvariantCulture); break;
                 case PropertyRole.Device: device = AsString(value); break;
-                case PropertyRole.Lib: stored.Lib = Short(AsString(value)); break;
-                case PropertyRole.LibVersion: stored.LibVersion = Short(AsString(value)); break;
+                case PropertyRole.Lib: stored.Lib = ColumnText(value); break;
+                case PropertyRole.LibVersion: stored.LibVersion = ColumnText(value); break;
                 case PropertyRole.CurrentUrl: stored.Url = UrlMinimiser.Minimise(TextOf(value, scratch, out var urlText), urlText); break;
                 case PropertyRole.Referrer: referrer = value; break;
                 case PropertyRole.ReferringDomain: referringDomain = value; break;
@@ -202,6 +204,14 @@ public sealed class EventMinimiser(IGeoLocator geoLocator)
     private const int NameChars = 128;
     /// <summary>Values up to this many chars (URLs, identifiers) are read without a string.</summary>
     private const int ValueChars = 1024;
+
+    private static PropertyRole RoleOf(JsonProperty property)
+    {
+        var raw = JsonMarshal.GetRawUtf8PropertyName(property);
+        var role = RolesByUtf8.RoleOf(raw);
+        // No well-known name holds a backslash, so only a name not found can be an escaped form of one ("$device\u005fid").
+        return role == PropertyRole.Keep && raw.IndexOf((byte)'\\') >= 0 ? Roles.GetValueOrDefault(property.Name, PropertyRole.Keep) : role;
+    }
 
     /// <summary>The property's name: its raw UTF-8 decoded into <paramref name="buffer"/>, or the unescaped string when it has escapes or is long.</summary>
     private static ReadOnlySpan<char> NameOf(JsonProperty property, Span<char> buffer)
@@ -338,6 +348,7 @@ public sealed class EventMinimiser(IGeoLocator geoLocator)
     }
 
     /// <summary>Same as <see cref="PseudonymKey.ComputeGroup"/>, through the cache.</summary>
+    [SkipLocalsInit]
     private static Pseudonym GroupPseudonym(PseudonymCache pseudonyms, ReadOnlySpan<char> groupKey, string groupId)
     {
         var length = groupKey.Length + 1 + groupId.Length;
@@ -350,6 +361,7 @@ public sealed class EventMinimiser(IGeoLocator geoLocator)
     }
 
     /// <summary>Writes <see cref="Pseudonym.ToString"/>'s text without making the string.</summary>
+    [SkipLocalsInit]
     private static void WritePseudonymValue(Utf8JsonWriter writer, Pseudonym pseudonym)
     {
         Span<char> hex = stackalloc char[32];
@@ -391,7 +403,24 @@ public sealed class EventMinimiser(IGeoLocator geoLocator)
     private static string? ScreenBucket(int? width, int? height)
     {
         if (width is not > 0 || height is not > 0) return null;
-        return string.Create(CultureInfo.InvariantCulture, $"{width.Value / 100 * 100}x{height.Value / 100 * 100}");
+        int w = width.Value / 100, h = height.Value / 100;
+        if (w >= 64 || h >= 64) return MakeScreenBucket(w, h);
+        ref var slot = ref ScreenBuckets[w * 64 + h];
+        return slot ??= MakeScreenBucket(w, h);
+    }
+
+    private static string MakeScreenBucket(int w, int h) => string.Create(CultureInfo.InvariantCulture, $"{w * 100}x{h * 100}");
+
+    /// <summary><c>Short(AsString(value))</c>, with the strings of short values shared between events.</summary>
+    private static string? ColumnText(JsonElement value)
+    {
+        var kind = value.ValueKind;
+        if (kind is not (JsonValueKind.String or JsonValueKind.Number)) return null;
+        var raw = JsonMarshal.GetRawUtf8Value(value);
+        if (kind == JsonValueKind.String) raw = raw[1..^1];
+        // Up to 64 bytes is up to 64 chars, so nothing to cut.
+        if (raw.Length > ShortTextCache.MaxBytes || (kind == JsonValueKind.String && raw.IndexOf((byte)'\\') >= 0)) return Short(AsString(value));
+        return ColumnTexts.Get(raw);
     }
 
     private static string? DeviceType(string? device, string? os)

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace Veil.Core.Privacy;
 
@@ -165,6 +166,7 @@ public static class UrlMinimiser
             !value.IsEmpty && value.Length <= MaxLength && !value.ContainsAnyExcept(BareHost) && value.Contains('.');
 
         /// <summary>Scheme, host and path ("/" when empty), then the allowed query pairs in their order.</summary>
+        [SkipLocalsInit]
         public string Minimised(ReadOnlySpan<char> url, string[] allowedKeys)
         {
             var upToPath = url[..PathEnd];

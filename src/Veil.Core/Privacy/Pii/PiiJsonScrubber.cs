@@ -65,12 +65,13 @@ public sealed class PiiJsonScrubber
     /// for a caller that already walks the properties and writes the object itself: the event pipeline scrubs the
     /// properties it keeps in its one pass instead of writing them and parsing them again.
     /// </summary>
-    public PiiScrubSession StartSession() => new(new ScrubState());
+    public PiiScrubSession StartSession() => PiiScrubSession.Open();
 
     /// <summary>Writes the scrubbed form of one property of the session's object (name and value), or nothing if the policy drops it.</summary>
     public void Write(PiiScrubSession session, JsonProperty property, Utf8JsonWriter writer)
     {
         ArgumentNullException.ThrowIfNull(session);
+        ObjectDisposedException.ThrowIf(session.IsClosed, session);
         var renamed = session.Renamed;
         WriteObjectProperty(property, writer, session.State, ref renamed);
         session.Renamed = renamed;
@@ -363,6 +364,16 @@ public sealed class PiiJsonScrubber
             _path.AsSpan(0, PathLength).CopyTo(bigger);
             ArrayPool<char>.Shared.Return(_path);
             _path = bigger;
+        }
+
+        /// <summary>Empties the state for another object; false when its buffers grew too big to keep.</summary>
+        public bool TryReset()
+        {
+            PathLength = 0;
+            Hits = 0;
+            Vault = null;
+            _depth = 0;
+            return _path.Length <= 4096 && _text.Length <= 4096 && _indexes.Length <= 64;
         }
 
         public void Dispose()
