@@ -106,7 +106,16 @@ public sealed class PiiJsonScrubber
             string? writtenName = null;
             var nameScan = _scanner.ScanName(state.Path[nameStart..]);
             if (nameScan.HasHits && !RenameProperty(state, nameStart, nameScan, ref renamed, out writtenName)) return;
-            WriteProperty(property.Value, writer, state, nameStart, writtenName);
+            var value = property.Value;
+            if (!nameScan.HasHits && !state.NameHadEscapes && value.ValueKind is JsonValueKind.String or JsonValueKind.Number)
+            {
+                // The common case, a clean name: a value kept as it came is copied with its name straight from the document.
+                var decision = Decide(value, state, nameStart, state.PathLength);
+                if (decision.Outcome == Outcome.Keep) property.WriteTo(writer);
+                else if (decision.Outcome == Outcome.Replace) writer.WriteString(JsonMarshal.GetRawUtf8PropertyName(property), decision.Value);
+                return;
+            }
+            WriteProperty(value, writer, state, nameStart, writtenName);
         }
         finally
         {
@@ -277,6 +286,8 @@ public sealed class PiiJsonScrubber
 
         public int PathLength;
         public int Hits;
+        /// <summary>Whether the name last appended was written with JSON escapes (its raw bytes are not its text).</summary>
+        public bool NameHadEscapes;
         public List<PiiVaultItem>? Vault;
 
         public ReadOnlySpan<char> Path => _path.AsSpan(0, PathLength);
@@ -287,7 +298,8 @@ public sealed class PiiJsonScrubber
             if (PathLength > 0) Append(".");
             var start = PathLength;
             var raw = JsonMarshal.GetRawUtf8PropertyName(property);
-            if (raw.IndexOf((byte)'\\') >= 0)
+            NameHadEscapes = raw.IndexOf((byte)'\\') >= 0;
+            if (NameHadEscapes)
             {
                 Append(property.Name);
                 return start;
