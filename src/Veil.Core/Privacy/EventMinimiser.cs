@@ -78,7 +78,7 @@ public sealed class EventMinimiser(IGeoLocator geoLocator)
         ["qclid"] = PropertyRole.Drop,
     };
 
-    // Looked up by the property name's chars, so no name string is made per property.
+    // Looked up by a property name's raw UTF-8, so no name is decoded or made into a string per property.
     private static readonly PropertyRoleTable RolesByUtf8 = new(Roles);
 
     private static readonly ShortTextCache ColumnTexts = new(1024);
