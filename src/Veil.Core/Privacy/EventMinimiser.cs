@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Globalization;
 using System.Net;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using Veil.Core.Events;
@@ -16,31 +18,31 @@ public sealed class EventMinimiser(IGeoLocator geoLocator)
 {
     private static readonly Dictionary<string, PropertyRole> Roles = new(StringComparer.Ordinal)
     {
-        ["token"] = PropertyRole.Column,
-        ["time"] = PropertyRole.Column,
-        ["distinct_id"] = PropertyRole.Column,
-        ["$device_id"] = PropertyRole.Column,
-        ["$user_id"] = PropertyRole.Column,
-        ["$insert_id"] = PropertyRole.Column,
-        ["$session_id"] = PropertyRole.Column,
-        ["$browser"] = PropertyRole.Column,
-        ["$browser_version"] = PropertyRole.Column,
-        ["$os"] = PropertyRole.Column,
-        ["$os_version"] = PropertyRole.Column,
-        ["$device"] = PropertyRole.Column,
-        ["mp_lib"] = PropertyRole.Column,
-        ["$lib_version"] = PropertyRole.Column,
-        ["$current_url"] = PropertyRole.Column,
-        ["$referrer"] = PropertyRole.Column,
-        ["$referring_domain"] = PropertyRole.Column,
-        ["$screen_width"] = PropertyRole.Column,
-        ["$screen_height"] = PropertyRole.Column,
-        ["ip"] = PropertyRole.Column,
-        ["$ip"] = PropertyRole.Column,
-        ["$city"] = PropertyRole.Column,
-        ["$region"] = PropertyRole.Column,
-        ["mp_country_code"] = PropertyRole.Column,
-        ["$country_code"] = PropertyRole.Column,
+        ["token"] = PropertyRole.Consumed,
+        ["time"] = PropertyRole.Consumed,
+        ["distinct_id"] = PropertyRole.Consumed,
+        ["$device_id"] = PropertyRole.DeviceId,
+        ["$user_id"] = PropertyRole.UserId,
+        ["$insert_id"] = PropertyRole.Consumed,
+        ["$session_id"] = PropertyRole.SessionId,
+        ["$browser"] = PropertyRole.Browser,
+        ["$browser_version"] = PropertyRole.BrowserVersion,
+        ["$os"] = PropertyRole.Os,
+        ["$os_version"] = PropertyRole.OsVersion,
+        ["$device"] = PropertyRole.Device,
+        ["mp_lib"] = PropertyRole.Lib,
+        ["$lib_version"] = PropertyRole.LibVersion,
+        ["$current_url"] = PropertyRole.CurrentUrl,
+        ["$referrer"] = PropertyRole.Referrer,
+        ["$referring_domain"] = PropertyRole.ReferringDomain,
+        ["$screen_width"] = PropertyRole.ScreenWidth,
+        ["$screen_height"] = PropertyRole.ScreenHeight,
+        ["ip"] = PropertyRole.Ip,
+        ["$ip"] = PropertyRole.Ip,
+        ["$city"] = PropertyRole.City,
+        ["$region"] = PropertyRole.Region,
+        ["mp_country_code"] = PropertyRole.CountryCode,
+        ["$country_code"] = PropertyRole.CountryCode,
         ["$anon_distinct_id"] = PropertyRole.Identifier,
         ["$distinct_id_before_identity"] = PropertyRole.Identifier,
         ["alias"] = PropertyRole.Identifier,
@@ -76,6 +78,14 @@ public sealed class EventMinimiser(IGeoLocator geoLocator)
         ["qclid"] = PropertyRole.Drop,
     };
 
+    // Looked up by a property name's raw UTF-8, so no name is decoded or made into a string per property.
+    private static readonly PropertyRoleTable RolesByUtf8 = new(Roles);
+
+    private static readonly ShortTextCache ColumnTexts = new(1024);
+
+    /// <summary>Screen buckets by hundreds of pixels, made once each (up to 6300 px a side).</summary>
+    private static readonly string?[] ScreenBuckets = new string?[64 * 64];
+
     private readonly IGeoLocator _geo = geoLocator;
 
     /// <summary>Runs the pipeline over one event.</summary>
@@ -83,10 +93,11 @@ public sealed class EventMinimiser(IGeoLocator geoLocator)
     /// <param name="project">Its project.</param>
     /// <param name="request">The request it came in.</param>
     /// <param name="vaultItems">Receives PII values the project's policy routes to the identity vault, if any.</param>
+    [SkipLocalsInit] // the name and value buffers are written before they are read
     public StoredEvent Minimise(in EventInput input, ProjectPrivacy project, RequestContext request, List<Pii.PiiVaultItem>? vaultItems = null)
     {
         var props = input.Properties;
-        var key = project.PseudonymKey;
+        var pseudonyms = project.Pseudonyms;
         var stored = new StoredEvent
         {
             ProjectId = project.ProjectId,
@@ -94,7 +105,7 @@ public sealed class EventMinimiser(IGeoLocator geoLocator)
             TimeMs = input.TimeMs,
             InsertId = string.IsNullOrEmpty(input.InsertId) ? NewInsertId() : input.InsertId,
             IngestedAtMs = request.NowMs,
-            DistinctId = string.IsNullOrEmpty(input.DistinctId) ? null : key.ComputeDistinctId(input.DistinctId),
+            DistinctId = string.IsNullOrEmpty(input.DistinctId) ? null : pseudonyms.ComputeDistinctId(input.DistinctId),
         };
         if (props.ValueKind != JsonValueKind.Object)
         {
@@ -104,77 +115,64 @@ public sealed class EventMinimiser(IGeoLocator geoLocator)
 
         string? ipProperty = null;
         string? claimedCountry = null, claimedRegion = null, claimedCity = null;
-        string? referrer = null;
-        string? referringDomain = null;
+        JsonElement referrer = default, referringDomain = default;
         int? width = null, height = null;
         string? device = null;
         var (buffer, writer) = ReusableJson.First();
         var scrubber = project.Scrubber;
         // Free properties are PII-scanned as they are copied, in this one pass over the event.
         using var scrub = scrubber?.StartSession();
-        // "$device:<id>" and <id> are one identifier, and after identify() the distinct id is the user id: reuse its HMAC.
-        var distinctText = input.DistinctId is { } d && d.StartsWith(PseudonymKey.DevicePrefix, StringComparison.Ordinal) && d.Length > PseudonymKey.DevicePrefix.Length
-            ? d.AsSpan(PseudonymKey.DevicePrefix.Length)
-            : input.DistinctId.AsSpan();
+        // "$device:<id>" and <id> are one identifier, and after identify() the distinct id is the user id: reuse its pseudonym.
+        var distinctText = PseudonymCache.WithoutDevicePrefix(input.DistinctId);
+        var groupKeys = project.GroupKeys.Count > 0 ? project.GroupKeys : null;
+        Span<char> nameBuffer = stackalloc char[NameChars];
+        Span<char> scratch = stackalloc char[ValueChars];
+        writer.WriteStartObject();
+        foreach (var property in props.EnumerateObject())
         {
-            writer.WriteStartObject();
-            foreach (var property in props.EnumerateObject())
+            var value = property.Value;
+            switch (RoleOf(property))
             {
-                var name = property.Name;
-                var value = property.Value;
-                var role = Roles.GetValueOrDefault(name, PropertyRole.Keep);
-                switch (role)
-                {
-                    case PropertyRole.Keep when project.GroupKeys.Count > 0 && project.GroupKeys.Contains(name):
-                        WriteGroupIds(writer, name, value, key);
-                        break;
-                    case PropertyRole.Keep:
-                        if (scrub is not null) scrubber!.Write(scrub, property, writer);
-                        else property.WriteTo(writer);
-                        break;
-                    case PropertyRole.Drop:
-                        break;
-                    case PropertyRole.Url:
-                        WriteIfNotNull(writer, name, UrlMinimiser.Minimise(AsString(value)));
-                        break;
-                    case PropertyRole.Host:
-                        WriteIfNotNull(writer, name, UrlMinimiser.HostOnly(AsString(value)));
-                        break;
-                    case PropertyRole.Identifier:
-                        WritePseudonymised(writer, name, value, key);
-                        break;
-                    case PropertyRole.Column:
-                        switch (name)
-                        {
-                            case "$device_id": stored.DeviceId = SameAsDistinct(value, distinctText) ? stored.DistinctId : PseudonymOf(key, AsString(value)); break;
-                            case "$user_id": stored.UserId = SameAsDistinct(value, distinctText) ? stored.DistinctId : PseudonymOf(key, AsString(value)); break;
-                            case "$session_id": stored.SessionId = PseudonymOf(key, AsString(value)); break;
-                            case "$browser": stored.Browser = Short(AsString(value)); break;
-                            case "$browser_version": stored.BrowserVersion = MajorVersion(value); break;
-                            case "$os": stored.Os = Short(AsString(value)); break;
-                            case "$os_version": stored.OsVersion = MajorVersion(value)?.ToString(CultureInfo.InvariantCulture); break;
-                            case "$device": device = AsString(value); break;
-                            case "mp_lib": stored.Lib = Short(AsString(value)); break;
-                            case "$lib_version": stored.LibVersion = Short(AsString(value)); break;
-                            case "$current_url": stored.Url = UrlMinimiser.Minimise(AsString(value)); break;
-                            case "$referrer": referrer = AsString(value); break;
-                            case "$referring_domain": referringDomain = AsString(value); break;
-                            case "$screen_width": width = AsInt(value); break;
-                            case "$screen_height": height = AsInt(value); break;
-                            case "ip":
-                            case "$ip": ipProperty = AsString(value); break;
-                            case "mp_country_code":
-                            case "$country_code": claimedCountry = CountryCode(AsString(value)); break;
-                            case "$region": claimedRegion = Short(AsString(value)); break;
-                            case "$city": claimedCity = Short(AsString(value)); break;
-                            default: break; // token, time, distinct_id, $insert_id: consumed.
-                        }
-                        break;
-                }
+                case PropertyRole.Keep when groupKeys is not null && IsGroupKey(groupKeys, NameOf(property, nameBuffer)):
+                    WriteGroupIds(writer, NameOf(property, nameBuffer), value, pseudonyms);
+                    break;
+                case PropertyRole.Keep:
+                    if (scrub is not null) scrubber!.Write(scrub, property, writer);
+                    else property.WriteTo(writer);
+                    break;
+                case PropertyRole.Drop:
+                case PropertyRole.Consumed: // token, time, distinct_id, $insert_id: read by the wire adapter.
+                    break;
+                case PropertyRole.Host:
+                    var host = UrlMinimiser.HostOnly(TextOf(value, scratch, out var hostText), hostText);
+                    if (!host.IsEmpty) writer.WriteString(NameOf(property, nameBuffer), host);
+                    break;
+                case PropertyRole.Identifier:
+                    WritePseudonymised(writer, NameOf(property, nameBuffer), value, pseudonyms, scratch);
+                    break;
+                case PropertyRole.DeviceId: stored.DeviceId = SameAsDistinct(value, distinctText) ? stored.DistinctId : PseudonymOf(pseudonyms, value, scratch); break;
+                case PropertyRole.UserId: stored.UserId = SameAsDistinct(value, distinctText) ? stored.DistinctId : PseudonymOf(pseudonyms, value, scratch); break;
+                case PropertyRole.SessionId: stored.SessionId = PseudonymOf(pseudonyms, value, scratch); break;
+                case PropertyRole.Browser: stored.Browser = ColumnText(value); break;
+                case PropertyRole.BrowserVersion: stored.BrowserVersion = MajorVersion(value); break;
+                case PropertyRole.Os: stored.Os = ColumnText(value); break;
+                case PropertyRole.OsVersion: stored.OsVersion = MajorVersion(value)?.ToString(CultureInfo.InvariantCulture); break;
+                case PropertyRole.Device: device = AsString(value); break;
+                case PropertyRole.Lib: stored.Lib = ColumnText(value); break;
+                case PropertyRole.LibVersion: stored.LibVersion = ColumnText(value); break;
+                case PropertyRole.CurrentUrl: stored.Url = UrlMinimiser.Minimise(TextOf(value, scratch, out var urlText), urlText); break;
+                case PropertyRole.Referrer: referrer = value; break;
+                case PropertyRole.ReferringDomain: referringDomain = value; break;
+                case PropertyRole.ScreenWidth: width = AsInt(value); break;
+                case PropertyRole.ScreenHeight: height = AsInt(value); break;
+                case PropertyRole.Ip: ipProperty = AsString(value); break;
+                case PropertyRole.CountryCode: claimedCountry = CountryCode(AsString(value)); break;
+                case PropertyRole.Region: claimedRegion = Short(AsString(value)); break;
+                case PropertyRole.City: claimedCity = Short(AsString(value)); break;
             }
-            writer.WriteEndObject();
-            writer.Flush();
         }
+        writer.WriteEndObject();
+        writer.Flush();
         stored.PropertiesJson = Encoding.UTF8.GetString(buffer.WrittenSpan);
         if (scrub is not null && Pii.PiiJsonScrubber.Finish(scrub).VaultItems is { Count: > 0 } vaulted) vaultItems?.AddRange(vaulted);
         if (request.Device is { } ua)
@@ -192,7 +190,7 @@ public sealed class EventMinimiser(IGeoLocator geoLocator)
             }
             device ??= ua.DeviceType is "mobile" or "tablet" ? ua.DeviceType : null;
         }
-        stored.ReferrerHost = UrlMinimiser.HostOnly(referrer) ?? UrlMinimiser.HostOnly(referringDomain);
+        stored.ReferrerHost = ReferrerHost(referrer, referringDomain, scratch);
         stored.Screen = ScreenBucket(width, height);
         stored.DeviceType = DeviceType(device, stored.Os);
         var located = Locate(request, ipProperty);
@@ -201,6 +199,60 @@ public sealed class EventMinimiser(IGeoLocator geoLocator)
         stored.Geo(located, project.AllowCity);
         return stored;
     }
+
+    /// <summary>Property names up to this many chars are looked up without a string (every well-known one is far shorter).</summary>
+    private const int NameChars = 128;
+    /// <summary>Values up to this many chars (URLs, identifiers) are read without a string.</summary>
+    private const int ValueChars = 1024;
+
+    private static PropertyRole RoleOf(JsonProperty property)
+    {
+        var raw = JsonMarshal.GetRawUtf8PropertyName(property);
+        var role = RolesByUtf8.RoleOf(raw);
+        // No well-known name holds a backslash, so only a name not found can be an escaped form of one ("$device\u005fid").
+        return role == PropertyRole.Keep && raw.IndexOf((byte)'\\') >= 0 ? Roles.GetValueOrDefault(property.Name, PropertyRole.Keep) : role;
+    }
+
+    /// <summary>The property's name: its raw UTF-8 decoded into <paramref name="buffer"/>, or the unescaped string when it has escapes or is long.</summary>
+    private static ReadOnlySpan<char> NameOf(JsonProperty property, Span<char> buffer)
+    {
+        var raw = JsonMarshal.GetRawUtf8PropertyName(property);
+        if (raw.Length > buffer.Length || raw.IndexOf((byte)'\\') >= 0) return property.Name;
+        return buffer[..Encoding.UTF8.GetChars(raw, buffer)];
+    }
+
+    /// <summary>
+    /// <see cref="AsString"/> without the string where it can: the chars of a string (unescaped) or number (as written)
+    /// decoded into <paramref name="scratch"/>; empty for other kinds. <paramref name="asString"/> is set when a string
+    /// had to be made anyway (escapes, long values).
+    /// </summary>
+    private static ReadOnlySpan<char> TextOf(JsonElement value, Span<char> scratch, out string? asString)
+    {
+        asString = null;
+        var kind = value.ValueKind;
+        if (kind is not (JsonValueKind.String or JsonValueKind.Number)) return default;
+        var raw = JsonMarshal.GetRawUtf8Value(value);
+        if (kind == JsonValueKind.String) raw = raw[1..^1];
+        if (raw.Length > scratch.Length || (kind == JsonValueKind.String && raw.IndexOf((byte)'\\') >= 0))
+        {
+            asString = AsString(value);
+            return asString;
+        }
+        return scratch[..Encoding.UTF8.GetChars(raw, scratch)];
+    }
+
+    private static string? ReferrerHost(JsonElement referrer, JsonElement referringDomain, Span<char> scratch)
+    {
+        var host = UrlMinimiser.HostOnly(TextOf(referrer, scratch, out var text), text);
+        if (host.IsEmpty) host = UrlMinimiser.HostOnly(TextOf(referringDomain, scratch, out text), text);
+        if (host.IsEmpty) return null;
+        return text is not null && host.SequenceEqual(text) ? text : host.ToString();
+    }
+
+    private static bool IsGroupKey(IReadOnlySet<string> groupKeys, ReadOnlySpan<char> name) =>
+        groupKeys is HashSet<string> set && set.TryGetAlternateLookup<ReadOnlySpan<char>>(out var lookup)
+            ? lookup.Contains(name)
+            : groupKeys.Contains(name.ToString());
 
     private static string? CountryCode(string? value) =>
         value is { Length: 2 } && char.IsAsciiLetter(value[0]) && char.IsAsciiLetter(value[1]) ? value.ToUpperInvariant() : null;
@@ -250,28 +302,33 @@ public sealed class EventMinimiser(IGeoLocator geoLocator)
     private static bool SameAsDistinct(JsonElement value, ReadOnlySpan<char> distinctText) =>
         !distinctText.IsEmpty && value.ValueKind == JsonValueKind.String && value.ValueEquals(distinctText);
 
-    private static Pseudonym? PseudonymOf(PseudonymKey key, string? identifier) =>
-        string.IsNullOrEmpty(identifier) ? null : key.Compute(identifier);
+    private static Pseudonym? PseudonymOf(PseudonymCache pseudonyms, JsonElement value, Span<char> scratch)
+    {
+        var identifier = TextOf(value, scratch, out _);
+        return identifier.IsEmpty ? null : pseudonyms.Compute(identifier);
+    }
 
-    private static void WritePseudonymised(Utf8JsonWriter writer, string name, JsonElement value, PseudonymKey key)
+    private static void WritePseudonymised(Utf8JsonWriter writer, ReadOnlySpan<char> name, JsonElement value, PseudonymCache pseudonyms, Span<char> scratch)
     {
         if (value.ValueKind == JsonValueKind.Array)
         {
             writer.WriteStartArray(name);
             foreach (var item in value.EnumerateArray())
             {
-                var id = AsString(item);
-                if (!string.IsNullOrEmpty(id)) writer.WriteStringValue(key.ComputeDistinctId(id).ToString());
+                var id = TextOf(item, scratch, out _);
+                if (!id.IsEmpty) WritePseudonymValue(writer, pseudonyms.ComputeDistinctId(id));
             }
             writer.WriteEndArray();
             return;
         }
-        var single = AsString(value);
-        if (!string.IsNullOrEmpty(single)) writer.WriteString(name, key.ComputeDistinctId(single).ToString());
+        var single = TextOf(value, scratch, out _);
+        if (single.IsEmpty) return;
+        writer.WritePropertyName(name);
+        WritePseudonymValue(writer, pseudonyms.ComputeDistinctId(single));
     }
 
     /// <summary>A group property (one id or a list): each id becomes the group's pseudonym, as on its group profile.</summary>
-    internal static void WriteGroupIds(Utf8JsonWriter writer, string groupKey, JsonElement value, PseudonymKey key)
+    internal static void WriteGroupIds(Utf8JsonWriter writer, ReadOnlySpan<char> groupKey, JsonElement value, PseudonymCache pseudonyms)
     {
         if (value.ValueKind == JsonValueKind.Array)
         {
@@ -279,13 +336,37 @@ public sealed class EventMinimiser(IGeoLocator geoLocator)
             foreach (var item in value.EnumerateArray())
             {
                 var id = AsString(item);
-                if (!string.IsNullOrEmpty(id)) writer.WriteStringValue(key.ComputeGroup(groupKey, id).ToString());
+                if (!string.IsNullOrEmpty(id)) WritePseudonymValue(writer, GroupPseudonym(pseudonyms, groupKey, id));
             }
             writer.WriteEndArray();
             return;
         }
         var single = AsString(value);
-        if (!string.IsNullOrEmpty(single)) writer.WriteString(groupKey, key.ComputeGroup(groupKey, single).ToString());
+        if (string.IsNullOrEmpty(single)) return;
+        writer.WritePropertyName(groupKey);
+        WritePseudonymValue(writer, GroupPseudonym(pseudonyms, groupKey, single));
+    }
+
+    /// <summary>Same as <see cref="PseudonymKey.ComputeGroup"/>, through the cache.</summary>
+    [SkipLocalsInit]
+    private static Pseudonym GroupPseudonym(PseudonymCache pseudonyms, ReadOnlySpan<char> groupKey, string groupId)
+    {
+        var length = groupKey.Length + 1 + groupId.Length;
+        if (length > PseudonymCache.MaxIdentifierLength) return pseudonyms.Key.ComputeGroup(groupKey.ToString(), groupId);
+        Span<char> identifier = stackalloc char[PseudonymCache.MaxIdentifierLength];
+        groupKey.CopyTo(identifier);
+        identifier[groupKey.Length] = '\u001f';
+        groupId.CopyTo(identifier[(groupKey.Length + 1)..]);
+        return pseudonyms.Compute(identifier[..length]);
+    }
+
+    /// <summary>Writes <see cref="Pseudonym.ToString"/>'s text without making the string.</summary>
+    [SkipLocalsInit]
+    private static void WritePseudonymValue(Utf8JsonWriter writer, Pseudonym pseudonym)
+    {
+        Span<char> hex = stackalloc char[32];
+        pseudonym.Value.TryFormat(hex, out var written, "x32", CultureInfo.InvariantCulture);
+        writer.WriteStringValue(hex[..written]);
     }
 
     private static void WriteIfNotNull(Utf8JsonWriter writer, string name, string? value)
@@ -322,7 +403,24 @@ public sealed class EventMinimiser(IGeoLocator geoLocator)
     private static string? ScreenBucket(int? width, int? height)
     {
         if (width is not > 0 || height is not > 0) return null;
-        return string.Create(CultureInfo.InvariantCulture, $"{width.Value / 100 * 100}x{height.Value / 100 * 100}");
+        int w = width.Value / 100, h = height.Value / 100;
+        if (w >= 64 || h >= 64) return MakeScreenBucket(w, h);
+        ref var slot = ref ScreenBuckets[w * 64 + h];
+        return slot ??= MakeScreenBucket(w, h);
+    }
+
+    private static string MakeScreenBucket(int w, int h) => string.Create(CultureInfo.InvariantCulture, $"{w * 100}x{h * 100}");
+
+    /// <summary><c>Short(AsString(value))</c>, with the strings of short values shared between events.</summary>
+    private static string? ColumnText(JsonElement value)
+    {
+        var kind = value.ValueKind;
+        if (kind is not (JsonValueKind.String or JsonValueKind.Number)) return null;
+        var raw = JsonMarshal.GetRawUtf8Value(value);
+        if (kind == JsonValueKind.String) raw = raw[1..^1];
+        // Up to 64 bytes is up to 64 chars, so nothing to cut.
+        if (raw.Length > ShortTextCache.MaxBytes || (kind == JsonValueKind.String && raw.IndexOf((byte)'\\') >= 0)) return Short(AsString(value));
+        return ColumnTexts.Get(raw);
     }
 
     private static string? DeviceType(string? device, string? os)

@@ -69,7 +69,7 @@ public static class ProfileMinimiser
                 if (project.GroupKeys.Count > 0 && project.GroupKeys.Contains(property.Name))
                 {
                     // set_group() stores the person's groups on their profile: the same group pseudonyms as in events.
-                    EventMinimiser.WriteGroupIds(writer, property.Name, property.Value, project.PseudonymKey);
+                    EventMinimiser.WriteGroupIds(writer, property.Name, property.Value, project.Pseudonyms);
                     continue;
                 }
                 if (HostOnlyProperties.Contains(property.Name))

@@ -5,6 +5,11 @@ public sealed class ProjectPrivacy(int projectId, PseudonymKey pseudonymKey)
 {
     public int ProjectId { get; } = projectId;
     public PseudonymKey PseudonymKey { get; } = pseudonymKey;
+    /// <summary>
+    /// Memoised pseudonyms under <see cref="PseudonymKey"/> (the pipeline's identifiers repeat on every event of a
+    /// session). Bound to this instance's key, so it can never answer for another key.
+    /// </summary>
+    public PseudonymCache Pseudonyms { get; } = new(pseudonymKey);
     /// <summary>Whether city-level geo may be kept (country and region always are).</summary>
     public bool AllowCity { get; init; }
     /// <summary>Scans free properties for PII and applies the project's policy; null scans nothing (tests of other steps).</summary>

@@ -65,12 +65,13 @@ public sealed class PiiJsonScrubber
     /// for a caller that already walks the properties and writes the object itself: the event pipeline scrubs the
     /// properties it keeps in its one pass instead of writing them and parsing them again.
     /// </summary>
-    public PiiScrubSession StartSession() => new(new ScrubState());
+    public PiiScrubSession StartSession() => PiiScrubSession.Open();
 
     /// <summary>Writes the scrubbed form of one property of the session's object (name and value), or nothing if the policy drops it.</summary>
     public void Write(PiiScrubSession session, JsonProperty property, Utf8JsonWriter writer)
     {
         ArgumentNullException.ThrowIfNull(session);
+        ObjectDisposedException.ThrowIf(session.IsClosed, session);
         var renamed = session.Renamed;
         WriteObjectProperty(property, writer, session.State, ref renamed);
         session.Renamed = renamed;
@@ -105,7 +106,16 @@ public sealed class PiiJsonScrubber
             string? writtenName = null;
             var nameScan = _scanner.ScanName(state.Path[nameStart..]);
             if (nameScan.HasHits && !RenameProperty(state, nameStart, nameScan, ref renamed, out writtenName)) return;
-            WriteProperty(property.Value, writer, state, nameStart, writtenName);
+            var value = property.Value;
+            if (!nameScan.HasHits && !state.NameHadEscapes && value.ValueKind is JsonValueKind.String or JsonValueKind.Number)
+            {
+                // The common case, a clean name: a value kept as it came is copied with its name straight from the document.
+                var decision = Decide(value, state, nameStart, state.PathLength);
+                if (decision.Outcome == Outcome.Keep) property.WriteTo(writer);
+                else if (decision.Outcome == Outcome.Replace) writer.WriteString(JsonMarshal.GetRawUtf8PropertyName(property), decision.Value);
+                return;
+            }
+            WriteProperty(value, writer, state, nameStart, writtenName);
         }
         finally
         {
@@ -276,6 +286,8 @@ public sealed class PiiJsonScrubber
 
         public int PathLength;
         public int Hits;
+        /// <summary>Whether the name last appended was written with JSON escapes (its raw bytes are not its text).</summary>
+        public bool NameHadEscapes;
         public List<PiiVaultItem>? Vault;
 
         public ReadOnlySpan<char> Path => _path.AsSpan(0, PathLength);
@@ -286,7 +298,8 @@ public sealed class PiiJsonScrubber
             if (PathLength > 0) Append(".");
             var start = PathLength;
             var raw = JsonMarshal.GetRawUtf8PropertyName(property);
-            if (raw.IndexOf((byte)'\\') >= 0)
+            NameHadEscapes = raw.IndexOf((byte)'\\') >= 0;
+            if (NameHadEscapes)
             {
                 Append(property.Name);
                 return start;
@@ -363,6 +376,16 @@ public sealed class PiiJsonScrubber
             _path.AsSpan(0, PathLength).CopyTo(bigger);
             ArrayPool<char>.Shared.Return(_path);
             _path = bigger;
+        }
+
+        /// <summary>Empties the state for another object; false when its buffers grew too big to keep.</summary>
+        public bool TryReset()
+        {
+            PathLength = 0;
+            Hits = 0;
+            Vault = null;
+            _depth = 0;
+            return _path.Length <= 4096 && _text.Length <= 4096 && _indexes.Length <= 64;
         }
 
         public void Dispose()

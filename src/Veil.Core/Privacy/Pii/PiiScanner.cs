@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace Veil.Core.Privacy.Pii;
 
@@ -57,8 +58,40 @@ public sealed class PiiScanner
         return digits;
     }
 
+    /// <summary>
+    /// The pre-filter: true when no detector can hit <paramref name="text"/>, which is most short property values and
+    /// names ("google", "49.5", "2.83.0", "utm_source"). Every detector needs one of: an '@' (email), a ':' (IPv6),
+    /// 9 digits (phone, card, SSN), 4 digits and 3 dots (IPv4), or at least <see cref="ApiKeyFinder.MinLength"/>
+    /// chars (IBAN, JWT and API keys are all longer). A property test runs every finder over values this rejects.
+    /// </summary>
+    internal static bool CannotHit(ReadOnlySpan<char> text, int digits) =>
+        text.Length < ApiKeyFinder.MinLength && digits < 9 && text.IndexOfAny('@', ':') < 0 && (digits < 4 || text.Count('.') < 3);
+
+    /// <summary>Every finder over <paramref name="text"/>, none skipped by the cheap checks: the reference for tests of those checks.</summary>
+    internal static PiiScanResult ScanWithEveryFinder(ReadOnlySpan<char> text, PiiNameHints names)
+    {
+        var hits = new HitBuffer(stackalloc PiiHit[InitialHits]);
+        try
+        {
+            EmailFinder.Find(text, ref hits);
+            FindDigitRuns(text, CountDigits(text), names, ref hits);
+            IbanFinder.Find(text, ref hits);
+            if ((names & PiiNameHints.Version) == 0) IpAddressFinder.FindV4(text, ref hits);
+            IpAddressFinder.FindV6(text, ref hits);
+            JwtFinder.Find(text, ref hits);
+            ApiKeyFinder.Find(text, ref hits);
+            return hits.ToResult();
+        }
+        finally
+        {
+            hits.Dispose();
+        }
+    }
+
+    [SkipLocalsInit] // the hit buffer is written before it is read
     private static PiiScanResult ScanText(ReadOnlySpan<char> text, int digits, PiiNameHints names)
     {
+        if (CannotHit(text, digits)) return default;
         var hasAt = text.Contains('@');
         var colons = text.Count(':');
         var dots = text.Count('.');
@@ -80,6 +113,7 @@ public sealed class PiiScanner
         }
     }
 
+    [SkipLocalsInit]
     private static void FindDigitRuns(ReadOnlySpan<char> text, int digits, PiiNameHints names, ref HitBuffer hits)
     {
         Span<DigitGroup> groups = stackalloc DigitGroup[DigitRun.Capacity];
