@@ -13,6 +13,9 @@ public static class IngestBatchCodec
 {
     private const byte Version = 1;
 
+    // Low-cardinality columns (event names, countries, browsers…) decode into strings shared between events.
+    private static readonly ShortTextCache Repeated = new(512);
+
     /// <summary>Writes <paramref name="batch"/> to <paramref name="output"/>.</summary>
     public static void Write(IngestBatch batch, IBufferWriter<byte> output)
     {
@@ -224,7 +227,7 @@ public static class IngestBatchCodec
             var length = Int();
             if (length == -1) return null;
             var bytes = Take(length);
-            return repeated ? RepeatedStrings.Get(bytes) : Encoding.UTF8.GetString(bytes);
+            return repeated ? Repeated.Get(bytes) : Encoding.UTF8.GetString(bytes);
         }
     }
 }

@@ -3,8 +3,9 @@ using System.Text;
 namespace Veil.Core.Privacy;
 
 /// <summary>
-/// Strings of the stored event's low-cardinality columns (browser, OS, library and its version) by their UTF-8 bytes,
-/// so the same "Chrome" is not made again for every event. Bounded and direct-mapped: a slot holds one immutable
+/// Strings of the stored event's low-cardinality columns (browser, OS, library and its version; when the store writer
+/// decodes WAL records, also event names, countries and the like) by their UTF-8 bytes, so the same "Chrome" is not
+/// made again for every event. Bounded and direct-mapped: a slot holds one immutable
 /// entry, swapped whole, so readers need no lock; a clash only costs a new string. Holds nothing that is not stored
 /// with the events anyway.
 /// </summary>
@@ -17,7 +18,7 @@ internal sealed class ShortTextCache
 
     public ShortTextCache(int slots) => _slots = new Entry?[(int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)slots)];
 
-    /// <summary>The text of <paramref name="utf8"/> (valid UTF-8, no JSON escapes).</summary>
+    /// <summary>The text of <paramref name="utf8"/> (as <see cref="Encoding.UTF8"/> decodes it; no JSON unescaping).</summary>
     public string Get(ReadOnlySpan<byte> utf8)
     {
         if (utf8.Length > MaxBytes) return Encoding.UTF8.GetString(utf8);
