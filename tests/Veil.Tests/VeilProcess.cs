@@ -15,6 +15,9 @@ namespace Veil.Tests;
 public sealed class VeilProcess : IAsyncDisposable
 {
     private Process? _process;
+
+    /// <summary>The running server's process id (null when stopped).</summary>
+    public int? ProcessId => _process?.Id;
     private readonly StringBuilder _output = new();
 
     private VeilProcess(string root)

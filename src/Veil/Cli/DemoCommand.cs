@@ -37,6 +37,7 @@ internal static class DemoCommand
             Directory.CreateDirectory(dataDirectory);
             var masterKey = ResolveDemoKey(parse.GetValue(keyFile), dataDirectory);
             var options = server.Build(parse, dataDirectory, masterKey);
+            ServeCommand.HardenProcess();
             await using var running = await VeilServer.StartAsync(options, cancellationToken);
             var credentials = DemoCredentials(running);
             var metadata = running.Services.GetRequiredService<Storage.Metadata.IMetadataStore>();

@@ -20,12 +20,22 @@ internal static class ServeCommand
             var dataDirectory = Path.GetFullPath(parse.GetValue(data)!);
             Directory.CreateDirectory(dataDirectory);
             var options = server.Build(parse, dataDirectory, MasterKeySource.Resolve(parse.GetValue(keyFile), dataDirectory));
+            HardenProcess();
             await using var running = await VeilServer.StartAsync(options, cancellationToken);
             running.PrintBanner(Console.Out);
             await running.WaitForShutdownAsync(cancellationToken);
             return 0;
         });
         return command;
+    }
+
+    /// <summary>Before any personal data is in memory: no core dumps (see <see cref="NativeMethods.DisableCoreDumps"/>).</summary>
+    internal static void HardenProcess()
+    {
+        if (OperatingSystem.IsLinux() && !NativeMethods.DisableCoreDumps())
+        {
+            Console.Error.WriteLine("veil: warning: could not disable core dumps; a crash could write memory (raw identifiers in flight) to disk.");
+        }
     }
 }
 

@@ -15,6 +15,19 @@ public class LiveScanTests
     private const string UserId = "live-scan-user-4711";
 
     [Fact]
+    public async Task A_running_server_cannot_dump_its_memory_to_disk()
+    {
+        // Raw identifiers in flight (and the pseudonym cache) and decrypted vault values live only in memory: a core
+        // file would put them on disk, so the server runs with a core size limit of 0 and not dumpable.
+        await using var veil = await VeilProcess.CreateAsync();
+        await veil.CreateProjectAsync("dump");
+        await veil.StartAsync();
+        var limits = await File.ReadAllLinesAsync($"/proc/{veil.ProcessId}/limits");
+        var core = limits.Single(l => l.StartsWith("Max core file size", StringComparison.Ordinal));
+        Assert.Equal(["0", "0"], core["Max core file size".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries).Take(2));
+    }
+
+    [Fact]
     public async Task Data_directory_and_logs_hold_no_pii_while_ingesting()
     {
         await using var veil = await VeilProcess.CreateAsync();
