@@ -80,8 +80,14 @@ if (ArgText("--sql") is { } sqlFile)
     foreach (var statement in File.ReadAllText(sqlFile).Split("\n;;", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
     {
         var rows = new List<object?[]>();
-        var ms = Best(() => rows = store.Query(statement, []).ToList());
-        Console.WriteLine($"{ms:F0} ms, {rows.Count} rows <- {statement[..Math.Min(80, statement.Length)].ReplaceLineEndings(" ")}");
+        var cpu = double.MaxValue;
+        var ms = Best(() =>
+        {
+            var before = Process.GetCurrentProcess().TotalProcessorTime;
+            rows = store.Query(statement, []).ToList();
+            cpu = Math.Min(cpu, (Process.GetCurrentProcess().TotalProcessorTime - before).TotalMilliseconds);
+        });
+        Console.WriteLine($"{ms:F0} ms ({cpu:F0} ms CPU), {rows.Count} rows <- {statement[..Math.Min(80, statement.Length)].ReplaceLineEndings(" ")}");
         foreach (var row in rows.Take(20)) Console.WriteLine("  " + string.Join(" | ", row));
     }
     return 0;
