@@ -29,8 +29,7 @@ public sealed class FlowsPlanner(SqlDialect dialect, CohortContext? cohorts = nu
         var sql = new StringBuilder("WITH ev AS (\n  SELECT ").Append(events.PersonColumn()).Append(" AS person, e.time AS t, e.insert_id AS id, e.event AS event, ");
         sql.Append(anchor).Append(" AS anchor\n  ").Append(events.From());
         sql.Append($"  WHERE e.project_id = {events.Project} AND e.distinct_id IS NOT NULL AND e.time >= {lower} AND e.time < {upper} AND {globalFilters}\n)");
-        var first = dialect.MinTuple([("t", "t"), ("id", "id")]);
-        sql.Append($",\na AS (SELECT person, {dialect.Field("k", "t")} AS at, {dialect.Field("k", "id")} AS aid FROM (SELECT person, {first} AS k FROM ev WHERE anchor AND t >= {from} AND t < {to} GROUP BY person))");
+        sql.Append($",\na AS (SELECT person, t AS at, id AS aid FROM ({FirstEvents.Select(dialect, "ev", $"anchor AND t >= {from} AND t < {to}", [])}))");
         var (side, bound, order) = query.Before
             ? ("(e.t < a.at OR (e.t = a.at AND e.id < a.aid))", $"e.t >= {dialect.AddSeconds("a.at", "-" + window)}", "e.t DESC, e.id DESC")
             : ("(e.t > a.at OR (e.t = a.at AND e.id > a.aid))", $"e.t <= {dialect.AddSeconds("a.at", window)}", "e.t, e.id");

@@ -73,16 +73,11 @@ public sealed class FunnelPlanner(SqlDialect dialect, CohortContext? cohorts = n
         var carry = string.Concat(carried.Select(c => ", " + c));
         var carryF = string.Concat(carried.Select(c => ", f." + c));
 
-        List<(string, string)> entryFields = [("t", "t"), ("id", "id")];
-        if (hasBreakdown) entryFields.Add(("b", "b"));
-        if (hasHold) entryFields.Add(("h", "h"));
-        if (strict) entryFields.Add(("rn", "rn"));
-        var entry = dialect.MinTuple(entryFields);
-        sql.Append($",\nf0 AS (SELECT person, {dialect.Field("k", "t")} AS t0, {dialect.Field("k", "id")} AS id0, {dialect.Field("k", "t")} AS t, {dialect.Field("k", "id")} AS id");
-        if (hasBreakdown) sql.Append($", {dialect.Field("k", "b")} AS b");
-        if (hasHold) sql.Append($", {dialect.Field("k", "h")} AS h");
-        if (strict) sql.Append($", {dialect.Field("k", "rn")} AS rn");
-        sql.Append($" FROM (SELECT person, {entry} AS k FROM ev WHERE s0 AND t >= {from} AND t < {to} GROUP BY person))");
+        List<string> entryValues = [];
+        if (hasBreakdown) entryValues.Add("b");
+        if (hasHold) entryValues.Add("h");
+        if (strict) entryValues.Add("rn");
+        sql.Append($",\nf0 AS (SELECT person, t AS t0, id AS id0, t, id{string.Concat(entryValues.Select(v => ", " + v))} FROM ({FirstEvents.Select(dialect, "ev", $"s0 AND t >= {from} AND t < {to}", entryValues)}))");
         var next = dialect.MinTuple([("t", "e.t"), ("id", "e.id")]);
         var hold = hasHold ? " AND e.h IS NOT DISTINCT FROM f.h" : "";
         var inWindow = $"e.t <= {dialect.AddSeconds("f.t0", window)}";

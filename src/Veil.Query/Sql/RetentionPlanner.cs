@@ -39,19 +39,18 @@ public sealed class RetentionPlanner(SqlDialect dialect, CohortContext? cohorts 
         sql.Append($"{bornFlag} AS born, {returnFlag} AS ret, {bucket} AS bucket\n  ");
         sql.Append(events.From());
         sql.Append($"  WHERE e.project_id = {events.Project} AND e.distinct_id IS NOT NULL AND {globalFilters} AND ({bornFlag} OR {returnFlag})\n)");
-        var first = dialect.MinTuple([("t", "t"), ("id", "id"), ("b", "b"), ("bucket", "bucket")]);
         if (query.FirstTime)
         {
             // A bucket start never decreases with time, so the first birth's bucket is the earliest bucket.
             sql.Append(hasBreakdown
-                ? $",\nbirths AS (SELECT person, {dialect.Field("k", "t")} AS t, {dialect.Field("k", "bucket")} AS cohort, {dialect.Field("k", "b")} AS b FROM (SELECT person, {first} AS k FROM ev WHERE born GROUP BY person))"
+                ? $",\nbirths AS (SELECT person, t, bucket AS cohort, b FROM ({FirstEvents.Select(dialect, "ev", "born", ["b", "bucket"])}))"
                 : ",\nbirths AS (SELECT person, min(t) AS t, min(bucket) AS cohort, CAST(NULL AS VARCHAR) AS b FROM ev WHERE born GROUP BY person)");
             sql.Append($",\ncohorts AS (SELECT person, cohort, b FROM births WHERE t >= {from} AND t < {to})");
         }
         else
         {
             sql.Append(hasBreakdown
-                ? $",\ncohorts AS (SELECT person, bucket AS cohort, {dialect.Field("k", "b")} AS b FROM (SELECT person, bucket, {first} AS k FROM ev WHERE born GROUP BY person, bucket))"
+                ? $",\ncohorts AS (SELECT person, bucket AS cohort, {dialect.Field("k", "b")} AS b FROM (SELECT person, bucket, {dialect.MinTuple([("t", "t"), ("id", "id"), ("b", "b")])} AS k FROM ev WHERE born GROUP BY person, bucket))"
                 : ",\ncohorts AS (SELECT DISTINCT person, bucket AS cohort, CAST(NULL AS VARCHAR) AS b FROM ev WHERE born)");
         }
         var period = dialect.BucketsBetween(query.Unit, "c.cohort", "r.bucket");
