@@ -103,9 +103,8 @@ public sealed class FunnelPlanner(SqlDialect dialect, CohortContext? cohorts = n
                     sql.Append($" GROUP BY f.person{carryF}{usedF}, f.t, f.id))");
                     break;
                 default:
-                    sql.Append($",\nf{k} AS (SELECT person{carry}, {dialect.Field("k", "t")} AS t, {dialect.Field("k", "id")} AS id FROM (SELECT f.person{carryF}, {next} AS k FROM f{k - 1} f JOIN ev e ON e.person = f.person");
-                    sql.Append($" WHERE e.s{k} AND {After("e", "f")} AND {inWindow}{hold}");
-                    sql.Append($" GROUP BY f.person{carryF}))");
+                    var candidates = $"(SELECT f.person{carryF}, e.t, e.id FROM f{k - 1} f JOIN ev e ON e.person = f.person WHERE e.s{k} AND {After("e", "f")} AND {inWindow}{hold})";
+                    sql.Append($",\nf{k} AS ({FirstEvents.Select(dialect, candidates, "TRUE", carried)})");
                     break;
             }
         }
