@@ -80,13 +80,7 @@ if (ArgText("--sql") is { } sqlFile)
     foreach (var statement in File.ReadAllText(sqlFile).Split("\n;;", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
     {
         var rows = new List<object?[]>();
-        var cpu = double.MaxValue;
-        var ms = Best(() =>
-        {
-            var before = Process.GetCurrentProcess().TotalProcessorTime;
-            rows = store.Query(statement, []).ToList();
-            cpu = Math.Min(cpu, (Process.GetCurrentProcess().TotalProcessorTime - before).TotalMilliseconds);
-        });
+        var (ms, cpu) = Best(() => rows = store.Query(statement, []).ToList());
         Console.WriteLine($"{ms:F0} ms ({cpu:F0} ms CPU), {rows.Count} rows <- {statement[..Math.Min(80, statement.Length)].ReplaceLineEndings(" ")}");
         foreach (var row in rows.Take(20)) Console.WriteLine("  " + string.Join(" | ", row));
     }
@@ -94,9 +88,9 @@ if (ArgText("--sql") is { } sqlFile)
 }
 
 var only = ArgText("--only");
-Console.WriteLine($"{events:N0} events, {persons:N0} persons, {days} days; best of {runs} runs (after one warm-up)");
-Console.WriteLine("| Report | Veil | Hand-written SQL | Ratio |");
-Console.WriteLine("|---|---:|---:|---:|");
+Console.WriteLine($"{events:N0} events, {persons:N0} persons, {days} days; best of {runs} runs (after one warm-up), Veil and SQL alternating");
+Console.WriteLine("| Report | Veil | Hand-written SQL | Ratio | Veil CPU | SQL CPU | CPU ratio |");
+Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
 foreach (var (name, veil, baseline) in cases)
 {
     if (only is not null && !name.Contains(only, StringComparison.OrdinalIgnoreCase)) continue;
@@ -109,25 +103,39 @@ foreach (var (name, veil, baseline) in cases)
         foreach (var row in store.Query("EXPLAIN (ANALYZE, FORMAT JSON) " + baseline, [])) Console.WriteLine(row[^1]);
         continue;
     }
-    var veilMs = Best(veil);
-    var baseMs = Best(() =>
+    Action sql = () =>
     {
         foreach (var _ in store.Query(baseline, [])) { }
-    });
-    Console.WriteLine($"| {name} | {veilMs:F0} ms | {baseMs:F0} ms | {veilMs / baseMs:F2} |");
+    };
+    veil();
+    sql();
+    (double Wall, double Cpu) v = (double.MaxValue, double.MaxValue), b = v;
+    for (var i = 0; i < runs; i++)
+    {
+        v = Min(v, Time(veil));
+        b = Min(b, Time(sql));
+    }
+    Console.WriteLine($"| {name} | {v.Wall:F0} ms | {b.Wall:F0} ms | {v.Wall / b.Wall:F2} | {v.Cpu:F0} ms | {b.Cpu:F0} ms | {v.Cpu / b.Cpu:F2} |");
 }
 return 0;
 
-double Best(Action action)
+// Wall time and the process's CPU time (DuckDB's threads included): on a shared machine the CPU time is the steadier
+// measure of the work a query does, the wall time also counts waiting for a core.
+static (double Wall, double Cpu) Time(Action action)
+{
+    var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+    var watch = Stopwatch.StartNew();
+    action();
+    return (watch.Elapsed.TotalMilliseconds, (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds);
+}
+
+static (double Wall, double Cpu) Min((double Wall, double Cpu) a, (double Wall, double Cpu) b) => (Math.Min(a.Wall, b.Wall), Math.Min(a.Cpu, b.Cpu));
+
+(double Wall, double Cpu) Best(Action action)
 {
     action();
-    var best = double.MaxValue;
-    for (var i = 0; i < runs; i++)
-    {
-        var watch = Stopwatch.StartNew();
-        action();
-        best = Math.Min(best, watch.Elapsed.TotalMilliseconds);
-    }
+    (double Wall, double Cpu) best = (double.MaxValue, double.MaxValue);
+    for (var i = 0; i < runs; i++) best = Min(best, Time(action));
     return best;
 }
 

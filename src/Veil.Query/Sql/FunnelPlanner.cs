@@ -107,7 +107,7 @@ public sealed class FunnelPlanner(SqlDialect dialect, CohortContext? cohorts = n
                     sql.Append($",\nf{k} AS (SELECT person{carry}{used}, {dialect.Field("k", "t")} AS ut{k}, {dialect.Field("k", "id")} AS uid{k}");
                     sql.Append($", CASE WHEN {later} THEN rt ELSE {dialect.Field("k", "t")} END AS t, CASE WHEN {later} THEN rid ELSE {dialect.Field("k", "id")} END AS id");
                     sql.Append($" FROM (SELECT f.person{carryF}{usedF}, f.t AS rt, f.id AS rid, {next} AS k FROM f{k - 1} f JOIN ev e ON e.person = f.person");
-                    sql.Append($" WHERE e.s{k} AND (e.t > f.t0 OR (e.t = f.t0 AND e.id > f.id0)) AND {inWindow}{hold}{notUsed}");
+                    sql.Append($" WHERE e.s{k} AND e.t >= f.t0 AND (e.t > f.t0 OR e.id > f.id0) AND {inWindow}{hold}{notUsed}");
                     sql.Append($" GROUP BY f.person{carryF}{usedF}, f.t, f.id))");
                     break;
                 default:
@@ -194,6 +194,6 @@ public sealed class FunnelPlanner(SqlDialect dialect, CohortContext? cohorts = n
         return result;
     }
 
-    // (e.t, e.id) comes strictly after (f.t, f.id).
-    private static string After(string e, string f) => $"({e}.t > {f}.t OR ({e}.t = {f}.t AND {e}.id > {f}.id))";
+    // (e.t, e.id) comes strictly after (f.t, f.id). The plain comparison first: DuckDB can join on it.
+    private static string After(string e, string f) => $"{e}.t >= {f}.t AND ({e}.t > {f}.t OR {e}.id > {f}.id)";
 }
