@@ -29,14 +29,11 @@ internal sealed class EventSql(SqlDialect dialect, SqlParameters parameters, int
         return Person;
     }
 
-    /// <summary>
-    /// The FROM clause with joins; call after every expression is written (it knows whether profiles are read).
-    /// <paramref name="events"/> replaces the events table (a subquery with its columns).
-    /// </summary>
-    public string From(string events = "events")
+    /// <summary>The FROM clause with joins; call after every expression is written (it knows whether profiles are read).</summary>
+    public string From()
     {
         var sql = new StringBuilder();
-        sql.Append($"FROM {events} e\n");
+        sql.Append("FROM events e\n");
         if (!_needsIdentity && !_needsProfiles) return sql.ToString();
         sql.Append($"LEFT JOIN {IdentityMap()} m ON m.member = e.distinct_id\n");
         if (_needsProfiles)
@@ -45,16 +42,6 @@ internal sealed class EventSql(SqlDialect dialect, SqlParameters parameters, int
         }
         return sql.ToString();
     }
-
-    /// <summary>
-    /// The project's events named one of <paramref name="names"/> in [<paramref name="from"/>, <paramref name="to"/>)
-    /// (parameters), as a subquery for <see cref="From"/>: one scan per name, so that DuckDB filters the name inside each
-    /// scan and decodes the other columns only for matching rows (an IN list or OR is checked only after every column of
-    /// the time range was read).
-    /// </summary>
-    public string Named(IEnumerable<string> names, string from, string to) =>
-        "(" + string.Join(" UNION ALL ", names.Distinct(StringComparer.Ordinal).Select(name =>
-            $"SELECT * FROM events WHERE project_id = {_project} AND event = {parameters.Add(name)} AND time >= {from} AND time < {to}")) + ")";
 
     /// <summary>The text form of a property (NULL when not set).</summary>
     public string Text(PropertyRef property)

@@ -60,17 +60,9 @@ public sealed class FunnelPlanner(SqlDialect dialect, CohortContext? cohorts = n
         if (strict) sql.Append($", row_number() OVER (PARTITION BY {events.PersonColumn()} ORDER BY e.time, e.insert_id) AS rn");
         sql.Append("\n  ");
         var globalFilters = events.Filters(query.Filters);
-        if (strict)
-        {
-            sql.Append(events.From());
-            sql.Append($"  WHERE e.project_id = {events.Project} AND e.time >= {from} AND e.time < {end} AND e.distinct_id IS NOT NULL AND {globalFilters}");
-        }
-        else
-        {
-            // Only the steps' and exclusions' events: read by name, then their filters.
-            sql.Append(events.From(events.Named(query.Steps.Select(s => s.Event).Concat(query.Exclusions.Select(x => x.Event)), from, end)));
-            sql.Append($"  WHERE e.distinct_id IS NOT NULL AND {globalFilters} AND (").Append(string.Join(" OR ", stepFlags.Concat(exclusionFlags))).Append(')');
-        }
+        sql.Append(events.From());
+        sql.Append($"  WHERE e.project_id = {events.Project} AND e.time >= {from} AND e.time < {end} AND e.distinct_id IS NOT NULL AND {globalFilters}");
+        if (!strict) sql.Append(" AND (").Append(string.Join(" OR ", stepFlags.Concat(exclusionFlags))).Append(')');
         sql.Append("\n)");
 
         // What each step's row carries besides the person and its (t, id): the entry time (for the window), the entry's
