@@ -46,6 +46,24 @@ public sealed class WorkedExampleTests : IDisposable
     }
 
     [Fact]
+    public void Events_at_the_same_millisecond_are_ordered_by_insert_id()
+    {
+        // Insert ids e000 < e001 < …: ann enters at her first Visit (plan pro), and the Purchase between her two Visits
+        // comes after the entry; bob's Purchase comes before his only Visit, so he stays at step 1.
+        Add("Visit", "ann", 0, 9, properties: """{"plan":"pro"}""");
+        Add("Purchase", "ann", 0, 9);
+        Add("Visit", "ann", 0, 9, properties: """{"plan":"free"}""");
+        Add("Purchase", "bob", 0, 9);
+        Add("Visit", "bob", 0, 9, properties: """{"plan":"free"}""");
+        var (project, data) = Load();
+        var rows = Funnel(project, data, new FunnelQuery(DateRange.Absolute(Day, Day), "UTC",
+            [new("Visit", []), new("Purchase", [])], 3600, [], new PropertyRef("plan"), 10, []));
+        Assert.Equal([2L, 1L], rows[0].Counts);
+        Assert.Equal([1L, 0L], rows.Single(r => r.Breakdown is ["free"]).Counts);
+        Assert.Equal([1L, 1L], rows.Single(r => r.Breakdown is ["pro"]).Counts);
+    }
+
+    [Fact]
     public void A_funnel_converts_in_order_within_the_window_with_other_events_between()
     {
         Add("Visit", "ann", 0, 9);

@@ -46,6 +46,9 @@ public sealed class DuckDbDialect : SqlDialect
 
     public override string Latest(string value, string order) => $"arg_max({value}, {order})";
 
+    // arg_min skips rows whose value is NULL; arg_min_null keeps them (a NULL breakdown value is a value).
+    public override string ValueAtMin(string value, string order) => $"arg_min_null({value}, {order})";
+
     public override string MinTuple(IEnumerable<(string Name, string Expression)> fields) =>
         "min(struct_pack(" + string.Join(", ", fields.Select(f => $"{f.Name} := {f.Expression}")) + "))";
 

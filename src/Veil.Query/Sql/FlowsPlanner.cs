@@ -29,11 +29,12 @@ public sealed class FlowsPlanner(SqlDialect dialect, CohortContext? cohorts = nu
         var sql = new StringBuilder("WITH ev AS (\n  SELECT ").Append(events.PersonColumn()).Append(" AS person, e.time AS t, e.insert_id AS id, e.event AS event, ");
         sql.Append(anchor).Append(" AS anchor\n  ").Append(events.From());
         sql.Append($"  WHERE e.project_id = {events.Project} AND e.distinct_id IS NOT NULL AND e.time >= {lower} AND e.time < {upper} AND {globalFilters}\n)");
-        var first = dialect.MinTuple([("t", "t"), ("id", "id")]);
-        sql.Append($",\na AS (SELECT person, {dialect.Field("k", "t")} AS at, {dialect.Field("k", "id")} AS aid FROM (SELECT person, {first} AS k FROM ev WHERE anchor AND t >= {from} AND t < {to} GROUP BY person))");
+        sql.Append($",\na AS (SELECT person, t AS at, id AS aid FROM ({FirstEvents.Select(dialect, "ev", $"anchor AND t >= {from} AND t < {to}", [])}))");
+        // The plain comparison with the anchor's time comes first so that DuckDB joins on it (a range join condition)
+        // instead of joining the person's every event in the window and filtering after.
         var (side, bound, order) = query.Before
-            ? ("(e.t < a.at OR (e.t = a.at AND e.id < a.aid))", $"e.t >= {dialect.AddSeconds("a.at", "-" + window)}", "e.t DESC, e.id DESC")
-            : ("(e.t > a.at OR (e.t = a.at AND e.id > a.aid))", $"e.t <= {dialect.AddSeconds("a.at", window)}", "e.t, e.id");
+            ? ("e.t <= a.at AND (e.t < a.at OR e.id < a.aid)", $"e.t >= {dialect.AddSeconds("a.at", "-" + window)}", "e.t DESC, e.id DESC")
+            : ("e.t >= a.at AND (e.t > a.at OR e.id > a.aid)", $"e.t <= {dialect.AddSeconds("a.at", window)}", "e.t, e.id");
         sql.Append($",\nnumbered AS (SELECT e.person, e.event, row_number() OVER (PARTITION BY e.person ORDER BY {order}) AS step FROM ev e JOIN a ON a.person = e.person WHERE {side} AND {bound})");
         sql.Append($",\nseq AS (SELECT person, {anchorName} AS event, 0 AS step FROM a UNION ALL SELECT person, event, step FROM numbered WHERE step <= {steps})");
         sql.Append(",\nranked AS (SELECT step, event, row_number() OVER (PARTITION BY step ORDER BY count(*) DESC, event) AS rank FROM seq GROUP BY step, event)");

@@ -47,10 +47,15 @@ public sealed class FunnelPlanner(SqlDialect dialect, CohortContext? cohorts = n
         var window = parameters.Add(query.WindowSeconds);
 
         var strict = query.Order == FunnelOrder.Strict;
+        var any = query.Order == FunnelOrder.Any;
+        var hasBreakdown = query.Breakdown is not null;
+        var hasHold = query.HoldConstant is not null;
         var sql = new StringBuilder("WITH ev AS (\n  SELECT ").Append(events.PersonColumn()).Append(" AS person, e.time AS t, e.insert_id AS id");
         for (var k = 0; k < n; k++) sql.Append($", {stepFlags[k]} AS s{k}");
         for (var x = 0; x < exclusionFlags.Count; x++) sql.Append($", {exclusionFlags[x]} AS x{x}");
-        sql.Append($", {breakdown} AS b, {held} AS h");
+        // The breakdown and held values are read only when asked for: each column costs in every row of `ev`.
+        if (hasBreakdown) sql.Append($", {breakdown} AS b");
+        if (hasHold) sql.Append($", {held} AS h");
         // Strict order needs every event of the person (that passes the filters) to tell "the very next one".
         if (strict) sql.Append($", row_number() OVER (PARTITION BY {events.PersonColumn()} ORDER BY e.time, e.insert_id) AS rn");
         sql.Append("\n  ");
@@ -60,19 +65,28 @@ public sealed class FunnelPlanner(SqlDialect dialect, CohortContext? cohorts = n
         if (!strict) sql.Append(" AND (").Append(string.Join(" OR ", stepFlags.Concat(exclusionFlags))).Append(')');
         sql.Append("\n)");
 
-        var entry = dialect.MinTuple([("t", "t"), ("id", "id"), ("b", "b"), ("h", "h"), .. strict ? [("rn", "rn")] : Array.Empty<(string, string)>()]);
-        sql.Append($",\nf0 AS (SELECT person, {dialect.Field("k", "t")} AS t0, {dialect.Field("k", "id")} AS id0, {dialect.Field("k", "b")} AS b, {dialect.Field("k", "h")} AS h, {dialect.Field("k", "t")} AS t, {dialect.Field("k", "id")} AS id");
-        if (strict) sql.Append($", {dialect.Field("k", "rn")} AS rn");
-        sql.Append($" FROM (SELECT person, {entry} AS k FROM ev WHERE s0 AND t >= {from} AND t < {to} GROUP BY person))");
+        // What each step's row carries besides the person and its (t, id): the entry time (for the window), the entry's
+        // insert id (any order compares with it) and the held value. The breakdown is read from f0 alone.
+        var carried = new List<string> { "t0" };
+        if (any) carried.Add("id0");
+        if (hasHold) carried.Add("h");
+        var carry = string.Concat(carried.Select(c => ", " + c));
+        var carryF = string.Concat(carried.Select(c => ", f." + c));
+
+        List<string> entryValues = [];
+        if (hasBreakdown) entryValues.Add("b");
+        if (hasHold) entryValues.Add("h");
+        if (strict) entryValues.Add("rn");
+        sql.Append($",\nf0 AS (SELECT person, t AS t0, id AS id0, t, id{string.Concat(entryValues.Select(v => ", " + v))} FROM ({FirstEvents.Select(dialect, "ev", $"s0 AND t >= {from} AND t < {to}", entryValues)}))");
         var next = dialect.MinTuple([("t", "e.t"), ("id", "e.id")]);
-        var hold = query.HoldConstant is null ? "" : " AND e.h IS NOT DISTINCT FROM f.h";
+        var hold = hasHold ? " AND e.h IS NOT DISTINCT FROM f.h" : "";
         var inWindow = $"e.t <= {dialect.AddSeconds("f.t0", window)}";
         for (var k = 1; k < n; k++)
         {
             switch (query.Order)
             {
                 case FunnelOrder.Strict:
-                    sql.Append($",\nf{k} AS (SELECT f.person, f.t0, f.id0, f.b, f.h, e.t, e.id, e.rn FROM f{k - 1} f JOIN ev e ON e.person = f.person AND e.rn = f.rn + 1");
+                    sql.Append($",\nf{k} AS (SELECT f.person{carryF}, e.t, e.id, e.rn FROM f{k - 1} f JOIN ev e ON e.person = f.person AND e.rn = f.rn + 1");
                     sql.Append($" WHERE e.s{k} AND {inWindow}{hold})");
                     break;
                 case FunnelOrder.Any:
@@ -82,20 +96,19 @@ public sealed class FunnelPlanner(SqlDialect dialect, CohortContext? cohorts = n
                     var usedF = string.Concat(Enumerable.Range(1, k - 1).Select(j => $", f.ut{j}, f.uid{j}"));
                     var notUsed = string.Concat(Enumerable.Range(1, k - 1).Select(j => $" AND NOT (e.t = f.ut{j} AND e.id = f.uid{j})"));
                     var later = $"(rt > {dialect.Field("k", "t")} OR (rt = {dialect.Field("k", "t")} AND rid > {dialect.Field("k", "id")}))";
-                    sql.Append($",\nf{k} AS (SELECT person, t0, id0, b, h{used}, {dialect.Field("k", "t")} AS ut{k}, {dialect.Field("k", "id")} AS uid{k}");
+                    sql.Append($",\nf{k} AS (SELECT person{carry}{used}, {dialect.Field("k", "t")} AS ut{k}, {dialect.Field("k", "id")} AS uid{k}");
                     sql.Append($", CASE WHEN {later} THEN rt ELSE {dialect.Field("k", "t")} END AS t, CASE WHEN {later} THEN rid ELSE {dialect.Field("k", "id")} END AS id");
-                    sql.Append($" FROM (SELECT f.person, f.t0, f.id0, f.b, f.h{usedF}, f.t AS rt, f.id AS rid, {next} AS k FROM f{k - 1} f JOIN ev e ON e.person = f.person");
-                    sql.Append($" WHERE e.s{k} AND (e.t > f.t0 OR (e.t = f.t0 AND e.id > f.id0)) AND {inWindow}{hold}{notUsed}");
-                    sql.Append($" GROUP BY f.person, f.t0, f.id0, f.b, f.h{usedF}, f.t, f.id))");
+                    sql.Append($" FROM (SELECT f.person{carryF}{usedF}, f.t AS rt, f.id AS rid, {next} AS k FROM f{k - 1} f JOIN ev e ON e.person = f.person");
+                    sql.Append($" WHERE e.s{k} AND e.t >= f.t0 AND (e.t > f.t0 OR e.id > f.id0) AND {inWindow}{hold}{notUsed}");
+                    sql.Append($" GROUP BY f.person{carryF}{usedF}, f.t, f.id))");
                     break;
                 default:
-                    sql.Append($",\nf{k} AS (SELECT person, t0, id0, b, h, {dialect.Field("k", "t")} AS t, {dialect.Field("k", "id")} AS id FROM (SELECT f.person, f.t0, f.id0, f.b, f.h, {next} AS k FROM f{k - 1} f JOIN ev e ON e.person = f.person");
-                    sql.Append($" WHERE e.s{k} AND {After("e", "f")} AND {inWindow}{hold}");
-                    sql.Append(" GROUP BY f.person, f.t0, f.id0, f.b, f.h))");
+                    var candidates = $"(SELECT f.person{carryF}, e.t, e.id FROM f{k - 1} f JOIN ev e ON e.person = f.person WHERE e.s{k} AND {After("e", "f")} AND {inWindow}{hold})";
+                    sql.Append($",\nf{k} AS ({FirstEvents.Select(dialect, candidates, "TRUE", carried)})");
                     break;
             }
         }
-        sql.Append(",\nchain AS (SELECT f0.person, f0.b, f0.t0, f0.t AS t_0, f0.id AS id_0");
+        sql.Append($",\nchain AS (SELECT f0.person, {(hasBreakdown ? "f0.b" : "CAST(NULL AS VARCHAR) AS b")}, f0.t0, f0.t AS t_0, f0.id AS id_0");
         for (var k = 1; k < n; k++) sql.Append($", f{k}.t AS t_{k}, f{k}.id AS id_{k}");
         sql.Append(" FROM f0");
         for (var k = 1; k < n; k++) sql.Append($" LEFT JOIN f{k} ON f{k}.person = f0.person");
@@ -173,6 +186,6 @@ public sealed class FunnelPlanner(SqlDialect dialect, CohortContext? cohorts = n
         return result;
     }
 
-    // (e.t, e.id) comes strictly after (f.t, f.id).
-    private static string After(string e, string f) => $"({e}.t > {f}.t OR ({e}.t = {f}.t AND {e}.id > {f}.id))";
+    // (e.t, e.id) comes strictly after (f.t, f.id). The plain comparison first: DuckDB can join on it.
+    private static string After(string e, string f) => $"{e}.t >= {f}.t AND ({e}.t > {f}.t OR {e}.id > {f}.id)";
 }

@@ -24,20 +24,34 @@ public sealed class RetentionPlanner(SqlDialect dialect, CohortContext? cohorts 
         var globalFilters = events.Filters(query.Filters);
         var from = parameters.Add(range.FromUtc);
         var to = parameters.Add(range.ToUtc);
-        var sql = new StringBuilder("WITH ev AS (\n  SELECT ").Append(events.PersonColumn()).Append(" AS person, e.time AS t, e.insert_id AS id, ");
-        sql.Append($"{born} AS born, {returned} AS ret, {breakdown} AS b, {bucket} AS bucket\n  ");
+        var hasBreakdown = query.Breakdown is not null;
+        // Only births before the range's end matter (a first birth later is outside the range anyway), and in bounded
+        // mode only returns up to `periods` buckets after it: the rest of the table is skipped by the time filter.
+        var bornWhen = query.FirstTime ? $"e.time < {to}" : $"e.time >= {from} AND e.time < {to}";
+        var returnWhen = $"e.time >= {from}";
+        if (!query.Unbounded && ReturnBound(range.ToUtc, query.Unit, query.Periods) is { } bound) returnWhen += $" AND e.time < {parameters.Add(bound)}";
+        // The insert id breaks ties between births at the same instant; it matters only for the breakdown value read on
+        // the first birth (the bucket is the same), so it is read only then.
+        var sql = new StringBuilder("WITH ev AS (\n  SELECT ").Append(events.PersonColumn()).Append(" AS person, e.time AS t, ");
+        if (hasBreakdown) sql.Append($"e.insert_id AS id, {breakdown} AS b, ");
+        var bornFlag = $"({born} AND {bornWhen})";
+        var returnFlag = $"({returned} AND {returnWhen})";
+        sql.Append($"{bornFlag} AS born, {returnFlag} AS ret, {bucket} AS bucket\n  ");
         sql.Append(events.From());
-        sql.Append($"  WHERE e.project_id = {events.Project} AND e.distinct_id IS NOT NULL AND {globalFilters} AND ({born} OR ({returned} AND e.time >= {from}))\n)");
-        var first = dialect.MinTuple([("t", "t"), ("id", "id"), ("b", "b"), ("bucket", "bucket")]);
+        sql.Append($"  WHERE e.project_id = {events.Project} AND e.distinct_id IS NOT NULL AND {globalFilters} AND ({bornFlag} OR {returnFlag})\n)");
         if (query.FirstTime)
         {
-            sql.Append($",\nbirths AS (SELECT person, {first} AS k FROM ev WHERE born GROUP BY person)");
-            sql.Append($",\ncohorts AS (SELECT person, {dialect.Field("k", "bucket")} AS cohort, {dialect.Field("k", "b")} AS b FROM births WHERE {dialect.Field("k", "t")} >= {from} AND {dialect.Field("k", "t")} < {to})");
+            // A bucket start never decreases with time, so the first birth's bucket is the earliest bucket.
+            sql.Append(hasBreakdown
+                ? $",\nbirths AS (SELECT person, t, bucket AS cohort, b FROM ({FirstEvents.Select(dialect, "ev", "born", ["b", "bucket"])}))"
+                : ",\nbirths AS (SELECT person, min(t) AS t, min(bucket) AS cohort, CAST(NULL AS VARCHAR) AS b FROM ev WHERE born GROUP BY person)");
+            sql.Append($",\ncohorts AS (SELECT person, cohort, b FROM births WHERE t >= {from} AND t < {to})");
         }
         else
         {
-            sql.Append($",\nbirths AS (SELECT person, bucket, {first} AS k FROM ev WHERE born AND t >= {from} AND t < {to} GROUP BY person, bucket)");
-            sql.Append($",\ncohorts AS (SELECT person, bucket AS cohort, {dialect.Field("k", "b")} AS b FROM births)");
+            sql.Append(hasBreakdown
+                ? $",\ncohorts AS (SELECT person, bucket AS cohort, {dialect.Field("k", "b")} AS b FROM (SELECT person, bucket, {dialect.MinTuple([("t", "t"), ("id", "id"), ("b", "b")])} AS k FROM ev WHERE born GROUP BY person, bucket))"
+                : ",\ncohorts AS (SELECT DISTINCT person, bucket AS cohort, CAST(NULL AS VARCHAR) AS b FROM ev WHERE born)");
         }
         var period = dialect.BucketsBetween(query.Unit, "c.cohort", "r.bucket");
         var periods = parameters.Add(query.Periods);
@@ -66,6 +80,14 @@ public sealed class RetentionPlanner(SqlDialect dialect, CohortContext? cohorts 
         for (var i = 1; i <= query.Periods; i++) sql.Append($", count(*) FILTER (WHERE r{i.ToString(CultureInfo.InvariantCulture)})");
         sql.Append(" FROM per GROUP BY GROUPING SETS ((other, bk, cohort), (other, bk))");
         return parameters.Build(sql.ToString());
+    }
+
+    // An instant after which no return can fall within `periods` buckets of a cohort in the range: the cohort's bucket
+    // starts before the range's end, a bucket is at most 31 days, and two days cover any change of UTC offset between.
+    private static DateTime? ReturnBound(DateTime toUtc, Interval unit, int periods)
+    {
+        var days = (periods + 1) * (unit switch { Interval.Month => 31, Interval.Week => 7, _ => 1 }) + 2;
+        return toUtc < DateTime.MaxValue.AddDays(-days) ? toUtc.AddDays(days) : null;
     }
 
     /// <summary>Rows from <see cref="Plan"/>'s statement.</summary>

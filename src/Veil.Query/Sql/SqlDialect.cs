@@ -64,6 +64,12 @@ public abstract class SqlDialect
     /// <summary>The latest value of <paramref name="value"/> by <paramref name="order"/> within a group.</summary>
     public abstract string Latest(string value, string order);
 
+    /// <summary>
+    /// <paramref name="value"/> (NULL included) on the row with the smallest <paramref name="order"/> within a group; ties
+    /// pick any of the tied rows.
+    /// </summary>
+    public abstract string ValueAtMin(string value, string order);
+
     /// <summary>The smallest tuple of the fields in a group (compared field by field, in order), as one value.</summary>
     public abstract string MinTuple(IEnumerable<(string Name, string Expression)> fields);
 
