@@ -1,6 +1,6 @@
 // veil-query-bench: latency of Veil's reports against hand-written DuckDB SQL on the same file.
 // Usage: veil-query-bench [--events N] [--persons N] [--days N] [--runs N] [--dir DIR]
-//        [--only TEXT] [--explain] [--sql FILE]
+//        [--only TEXT] [--explain] [--answers] [--sql FILE]
 // Generates (once per parameter set, fixed seed: hashes of the row number) a DuckDB file, then times each report.
 // --only runs the reports whose name contains TEXT; --explain prints each one's SQL (Veil's and the baseline's) with
 // DuckDB's EXPLAIN ANALYZE instead of timing; --sql times the statements in FILE (separated by lines holding `;;`).
@@ -63,6 +63,14 @@ var cases = new (string Name, Action Veil, string Baseline)[]
         "s2 AS (SELECT s1.p, s1.t1, min(e.t) t2 FROM s1 JOIN e ON e.p = s1.p AND e.event = 'Add to Cart' AND e.t > s1.t1 AND e.t <= s1.t1 + INTERVAL 7 DAY GROUP BY ALL), " +
         "s3 AS (SELECT s2.p, min(e.t) t3 FROM s2 JOIN e ON e.p = s2.p AND e.event = 'Purchase' AND e.t > s2.t2 AND e.t <= s2.t1 + INTERVAL 7 DAY GROUP BY ALL) " +
         "SELECT count(*), count(s2.p), count(s3.p), median(epoch(s3.t3 - s1.t1)) FROM s1 LEFT JOIN s2 USING (p) LEFT JOIN s3 USING (p)"),
+    // The same funnel against a hand-written query that also breaks same-millisecond ties by $insert_id, as Veil does
+    // (the plain baseline above drops a step at the same millisecond as the previous one): the same answer exactly.
+    ("funnel: 3 steps, 7-day window, 30 days, ties by insert id", () => engine.Funnel(1, new FunnelQuery(week, "UTC", [new("Signup", []), new("Add to Cart", []), new("Purchase", [])], 7 * 86_400, [], null, 10, []), "UTC", QueryOptions.None),
+        $"WITH e AS (SELECT {Person} p, e.event, e.time t, e.insert_id id {Join} WHERE e.project_id = 1 AND e.event IN ('Signup', 'Add to Cart', 'Purchase') AND e.time >= {from} AND e.time < {to30} + INTERVAL 7 DAY), " +
+        $"s1 AS (SELECT p, min({{'t': t, 'id': id}}) k FROM e WHERE event = 'Signup' AND t < {to30} GROUP BY p), " +
+        "s2 AS (SELECT s1.p, s1.k.t t1, min({'t': e.t, 'id': e.id}) k FROM s1 JOIN e ON e.p = s1.p AND e.event = 'Add to Cart' AND (e.t > s1.k.t OR (e.t = s1.k.t AND e.id > s1.k.id)) AND e.t <= s1.k.t + INTERVAL 7 DAY GROUP BY ALL), " +
+        "s3 AS (SELECT s2.p, min({'t': e.t, 'id': e.id}) k FROM s2 JOIN e ON e.p = s2.p AND e.event = 'Purchase' AND (e.t > s2.k.t OR (e.t = s2.k.t AND e.id > s2.k.id)) AND e.t <= s2.t1 + INTERVAL 7 DAY GROUP BY ALL) " +
+        "SELECT count(*), count(s2.p), count(s3.p), median(epoch(s3.k.t - s1.k.t)) FROM s1 LEFT JOIN s2 USING (p) LEFT JOIN s3 USING (p)"),
     ("retention: first time, day, 7 periods, 30 days", () => engine.Retention(1, new RetentionQuery(week, "UTC", new("Signup", []), new("Page View", []), Interval.Day, 7, true, false, [], null, 10), "UTC", QueryOptions.None),
         $"WITH e AS (SELECT {Person} p, e.event, date_trunc('day', e.time) d, e.time t {Join} WHERE e.project_id = 1 AND (e.event = 'Signup' OR (e.event = 'Page View' AND e.time >= {from}))), " +
         $"c AS (SELECT p, min(d) c FROM e WHERE event = 'Signup' GROUP BY p HAVING min(t) >= {from} AND min(t) < {to30}), " +
@@ -101,6 +109,17 @@ foreach (var (name, veil, baseline) in cases)
         foreach (var row in store.Query("EXPLAIN (ANALYZE, FORMAT JSON) " + lastStatement.Text, lastStatement.Parameters)) Console.WriteLine(row[^1]);
         Console.WriteLine($"## baseline\n{baseline}");
         foreach (var row in store.Query("EXPLAIN (ANALYZE, FORMAT JSON) " + baseline, [])) Console.WriteLine(row[^1]);
+        continue;
+    }
+    if (args.Contains("--answers"))
+    {
+        // Both answers side by side (the funnels print their step counts), to check the baseline computes the same thing.
+        if (name.StartsWith("funnel", StringComparison.Ordinal))
+        {
+            var report = engine.Funnel(1, new FunnelQuery(week, "UTC", [new("Signup", []), new("Add to Cart", []), new("Purchase", [])], 7 * 86_400, [], null, 10, []), "UTC", QueryOptions.None);
+            Console.WriteLine($"## {name}\nveil: {string.Join(" | ", report.Rows[0].Counts)} | median {report.Rows[0].MedianSeconds[^1]}");
+        }
+        foreach (var row in store.Query(baseline, []).Take(10)) Console.WriteLine("sql:  " + string.Join(" | ", row));
         continue;
     }
     Action sql = () =>
