@@ -18,14 +18,19 @@ public static class LedgerHarness
         return args[0] switch
         {
             "ledger-load" => await LoadAsync(Get(options, "rate", 1000), Get(options, "seconds", 20), Get(options, "index", 1) == 1,
-                options.GetValueOrDefault("sync") == "interval" ? LedgerSync.Interval : LedgerSync.EveryBatch),
+                options.GetValueOrDefault("sync") == "interval" ? LedgerSync.Interval : LedgerSync.EveryBatch, Get(options, "warmup", 3),
+                options.GetValueOrDefault("pacer") != "sleep" && PrecisePacer.Available),
             "ledger-report" => await ReportAsync(options.GetValueOrDefault("dir") ?? Path.Combine(Path.GetTempPath(), "veil-ledger-1m"), Get(options, "entries", 1_000_000)),
             _ => 2,
         };
     }
 
-    /// <summary>Appends at a fixed rate (open loop: latency counts from when the read was due) and prints the latency percentiles.</summary>
-    private static async Task<int> LoadAsync(int rate, int seconds, bool withIndex, LedgerSync sync)
+    /// <summary>
+    /// Appends at a fixed rate (open loop: latency counts from when the read was due) and prints the latency percentiles,
+    /// split into the issue delay (due → the read's pool thread calls AppendAsync: pacer and thread pool) and the append
+    /// itself (AppendAsync called → awaited result back on the read's thread).
+    /// </summary>
+    private static async Task<int> LoadAsync(int rate, int seconds, bool withIndex, LedgerSync sync, int warmupSeconds, bool precisePacer)
     {
         var directory = Directory.CreateTempSubdirectory("veil-ledger-load-").FullName;
         try
@@ -35,49 +40,84 @@ public static class LedgerHarness
                 options: new AccessLedgerOptions { Sync = sync });
             var workload = new LedgerWorkload(7);
             var records = Enumerable.Range(0, rate * seconds).Select(i => workload.Next(i)).ToArray();
-            for (var i = 0; i < 200; i++) await ledger.AppendAsync(records[i % records.Length]); // warm up
-            var histogram = new LongHistogram(TimeStamp.Seconds(10), 3);
+            // Warm up at the measured rate: a server taking 1k reads/s has long finished tiered JIT compilation, and a
+            // few hundred appends leave the JIT compiling (on one of the two cores) through the first seconds measured.
+            await PaceAsync(ledger, records, rate, warmupSeconds * rate, precisePacer, null);
             var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
-            var pending = new List<Task>(records.Length);
-            var clock = Stopwatch.StartNew();
-            var interval = Stopwatch.Frequency / (double)rate;
-            // The pacer runs on its own thread so its sleeps never hold up the ledger's continuations.
-            var pacer = new Thread(() =>
-            {
-                for (var i = 0; i < records.Length; i++)
-                {
-                    var due = (long)(i * interval);
-                    // Sleep rather than spin: a spinning pacer would take a core from the ledger on a small machine.
-                    // Reads due while it slept are issued together, and their latency counts from when each was due.
-                    while (clock.ElapsedTicks < due) Thread.Sleep(1);
-                    // Each read on its own pool thread, as each request has its own in a server (a leader blocks on the fsync).
-                    var record = records[i];
-                    var append = Task.Run(() => ledger.AppendAsync(record));
-                    lock (pending) pending.Add(append.ContinueWith(_ =>
-                    {
-                        lock (histogram) histogram.RecordValue(clock.ElapsedTicks - due);
-                    }, TaskContinuationOptions.ExecuteSynchronously));
-                }
-            });
-            pacer.Start();
-            pacer.Join();
-            await Task.WhenAll(pending);
-            var elapsed = clock.Elapsed.TotalSeconds;
+            var gcBefore = GC.CollectionCount(0);
+            var histograms = new Histograms();
+            var elapsed = await PaceAsync(ledger, records, rate, records.Length, precisePacer, histograms);
             if (ledger.Index is { } index) await index.FlushAsync();
             var process = Process.GetCurrentProcess();
             var cpuPerAppend = (process.TotalProcessorTime - cpuBefore).TotalMicroseconds / records.Length;
-            double Ms(double percentile) => histogram.GetValueAtPercentile(percentile) * 1000.0 / Stopwatch.Frequency;
+            static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
+            string Summary(LongHistogram h) => string.Create(CultureInfo.InvariantCulture,
+                $"p50 {Ms(h.GetValueAtPercentile(50)):F3} ms, p90 {Ms(h.GetValueAtPercentile(90)):F3} ms, p99 {Ms(h.GetValueAtPercentile(99)):F3} ms, p99.9 {Ms(h.GetValueAtPercentile(99.9)):F3} ms, max {Ms(h.GetMaxValue()):F3} ms");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"ledger-load ({sync}): {records.Length} appends at {rate}/s target ({records.Length / elapsed:F0}/s achieved) over {elapsed:F1} s; " +
-                $"latency p50 {Ms(50):F3} ms, p90 {Ms(90):F3} ms, p99 {Ms(99):F3} ms, p99.9 {Ms(99.9):F3} ms, max {histogram.GetMaxValue() * 1000.0 / Stopwatch.Frequency:F3} ms; " +
-                $"ledger file {new FileInfo(LedgerPaths.Log(directory)).Length / 1024.0 / 1024.0:F1} MiB; process CPU {cpuPerAppend:F0} µs per append (incl. {(withIndex ? "index and " : "")}the load generator); " +
-                $"load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}"));
+                $"ledger-load ({sync}, {(precisePacer ? "precise" : "sleep")} pacer, {warmupSeconds} s warm-up): {records.Length} appends at {rate}/s target ({records.Length / elapsed:F0}/s achieved) over {elapsed:F1} s; load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}"));
+            Console.WriteLine("  latency from due:  " + Summary(histograms.Total));
+            Console.WriteLine("  issue delay:       " + Summary(histograms.Issue));
+            Console.WriteLine("  AppendAsync alone: " + Summary(histograms.Append));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  process CPU {cpuPerAppend:F0} µs per append (incl. {(withIndex ? "index, " : "")}load generator and thread-pool spinning); gen0 GCs {GC.CollectionCount(0) - gcBefore}"));
             return 0;
         }
         finally
         {
             Directory.Delete(directory, recursive: true);
         }
+    }
+
+    private sealed class Histograms
+    {
+        public LongHistogram Total { get; } = new(TimeStamp.Seconds(10), 3);
+        public LongHistogram Issue { get; } = new(TimeStamp.Seconds(10), 3);
+        public LongHistogram Append { get; } = new(TimeStamp.Seconds(10), 3);
+    }
+
+    // Issues `count` appends at `rate` per second from a pacing thread, each on its own pool thread (as each request has
+    // its own in a server; a leader blocks in the write), and records their latency from the due time.
+    private static async Task<double> PaceAsync(AccessLedger ledger, AccessRecord[] records, int rate, int count, bool precise, Histograms? histograms)
+    {
+        var pending = new Task[count];
+        var interval = Stopwatch.Frequency / (double)rate;
+        var start = Stopwatch.GetTimestamp();
+        var pacer = new Thread(() =>
+        {
+            if (precise) PrecisePacer.TightenTimerSlack();
+            for (var i = 0; i < count; i++)
+            {
+                var due = start + (long)(i * interval);
+                if (precise)
+                {
+                    PrecisePacer.SleepUntil(due);
+                }
+                else
+                {
+                    // The first harness: reads due while it slept are issued together, up to ~1 ms late.
+                    while (Stopwatch.GetTimestamp() < due) Thread.Sleep(1);
+                }
+                var record = records[i % records.Length];
+                pending[i] = Task.Run(async () =>
+                {
+                    var called = Stopwatch.GetTimestamp();
+                    await ledger.AppendAsync(record);
+                    var done = Stopwatch.GetTimestamp();
+                    if (histograms is null) return;
+                    lock (histograms)
+                    {
+                        histograms.Total.RecordValue(done - due);
+                        histograms.Issue.RecordValue(Math.Max(0, called - due));
+                        histograms.Append.RecordValue(done - called);
+                    }
+                });
+            }
+        })
+        { Name = "ledger-load pacer", IsBackground = true };
+        pacer.Start();
+        pacer.Join();
+        await Task.WhenAll(pending);
+        return Stopwatch.GetElapsedTime(start).TotalSeconds;
     }
 
     /// <summary>Builds (or reuses) a ledger of <paramref name="entries"/> in <paramref name="directory"/>, then times reports and verify.</summary>

@@ -82,6 +82,12 @@ public sealed class AccessLedger : IAsyncDisposable, IDisposable
     {
         Directory.CreateDirectory(dataDirectory);
         var store = FileLedgerStore.Open(LedgerPaths.Log(dataDirectory), out var hashes);
+        if (store.RecoveredTornBytes > 0)
+        {
+            (logger ?? NullLogger.Instance).LogWarning(
+                "Cut {Bytes} bytes of an incomplete write off the end of the access ledger (a crash during an append that was never acknowledged). If there was no crash, run `veil ledger verify`.",
+                store.RecoveredTornBytes);
+        }
         LedgerIndex? index = null;
         CheckpointSigner? signer = null;
         try
