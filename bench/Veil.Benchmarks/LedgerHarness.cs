@@ -19,8 +19,10 @@ public static class LedgerHarness
         {
             "ledger-load" => await LoadAsync(Get(options, "rate", 1000), Get(options, "seconds", 20), Get(options, "index", 1) == 1,
                 options.GetValueOrDefault("sync") == "interval" ? LedgerSync.Interval : LedgerSync.EveryBatch, Get(options, "warmup", 3),
-                options.GetValueOrDefault("pacer") != "sleep" && PrecisePacer.Available),
-            "ledger-report" => await ReportAsync(options.GetValueOrDefault("dir") ?? Path.Combine(Path.GetTempPath(), "veil-ledger-1m"), Get(options, "entries", 1_000_000)),
+                options.GetValueOrDefault("pacer") != "sleep" && PrecisePacer.Available,
+                Get(options, "prealloc-mib", (int)(FileLedgerStore.DefaultPreallocationBytes >> 20))),
+            "ledger-report" => await ReportAsync(options.GetValueOrDefault("dir") ?? Path.Combine(Path.GetTempPath(), "veil-ledger-1m"), Get(options, "entries", 1_000_000),
+                options.GetValueOrDefault("only"), Get(options, "runs", 5), Get(options, "open-verify", 1) == 1, options.GetValueOrDefault("dump")),
             _ => 2,
         };
     }
@@ -30,12 +32,12 @@ public static class LedgerHarness
     /// split into the issue delay (due → the read's pool thread calls AppendAsync: pacer and thread pool) and the append
     /// itself (AppendAsync called → awaited result back on the read's thread).
     /// </summary>
-    private static async Task<int> LoadAsync(int rate, int seconds, bool withIndex, LedgerSync sync, int warmupSeconds, bool precisePacer)
+    private static async Task<int> LoadAsync(int rate, int seconds, bool withIndex, LedgerSync sync, int warmupSeconds, bool precisePacer, int preallocationMiB)
     {
         var directory = Directory.CreateTempSubdirectory("veil-ledger-load-").FullName;
         try
         {
-            var store = FileLedgerStore.Open(LedgerPaths.Log(directory), out var hashes);
+            var store = FileLedgerStore.Open(LedgerPaths.Log(directory), out var hashes, preallocationMiB * 1024L * 1024);
             await using var ledger = new AccessLedger(store, hashes, index: withIndex ? LedgerIndex.Open(LedgerPaths.Index(directory)) : null,
                 options: new AccessLedgerOptions { Sync = sync });
             var workload = new LedgerWorkload(7);
@@ -54,9 +56,10 @@ public static class LedgerHarness
             string Summary(LongHistogram h) => string.Create(CultureInfo.InvariantCulture,
                 $"p50 {Ms(h.GetValueAtPercentile(50)):F3} ms, p90 {Ms(h.GetValueAtPercentile(90)):F3} ms, p99 {Ms(h.GetValueAtPercentile(99)):F3} ms, p99.9 {Ms(h.GetValueAtPercentile(99.9)):F3} ms, max {Ms(h.GetMaxValue()):F3} ms");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"ledger-load ({sync}, {(precisePacer ? "precise" : "sleep")} pacer, {warmupSeconds} s warm-up): {records.Length} appends at {rate}/s target ({records.Length / elapsed:F0}/s achieved) over {elapsed:F1} s; load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}"));
+                $"ledger-load ({sync}, {(precisePacer ? "precise" : "sleep")} pacer, {warmupSeconds} s warm-up, {preallocationMiB} MiB preallocated): {records.Length} appends at {rate}/s target ({records.Length / elapsed:F0}/s achieved) over {elapsed:F1} s; load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}"));
             Console.WriteLine("  latency from due:  " + Summary(histograms.Total));
             Console.WriteLine("  issue delay:       " + Summary(histograms.Issue));
+            Console.WriteLine("   of which pacer:   " + Summary(histograms.Pacer));
             Console.WriteLine("  AppendAsync alone: " + Summary(histograms.Append));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"  process CPU {cpuPerAppend:F0} µs per append (incl. {(withIndex ? "index, " : "")}load generator and thread-pool spinning); gen0 GCs {GC.CollectionCount(0) - gcBefore}"));
@@ -73,6 +76,7 @@ public static class LedgerHarness
         public LongHistogram Total { get; } = new(TimeStamp.Seconds(10), 3);
         public LongHistogram Issue { get; } = new(TimeStamp.Seconds(10), 3);
         public LongHistogram Append { get; } = new(TimeStamp.Seconds(10), 3);
+        public LongHistogram Pacer { get; } = new(TimeStamp.Seconds(10), 3);
     }
 
     // Issues `count` appends at `rate` per second from a pacing thread, each on its own pool thread (as each request has
@@ -98,6 +102,10 @@ public static class LedgerHarness
                     while (Stopwatch.GetTimestamp() < due) Thread.Sleep(1);
                 }
                 var record = records[i % records.Length];
+                if (histograms is not null)
+                {
+                    lock (histograms) histograms.Pacer.RecordValue(Math.Max(0, Stopwatch.GetTimestamp() - due));
+                }
                 pending[i] = Task.Run(async () =>
                 {
                     var called = Stopwatch.GetTimestamp();
@@ -121,10 +129,10 @@ public static class LedgerHarness
     }
 
     /// <summary>Builds (or reuses) a ledger of <paramref name="entries"/> in <paramref name="directory"/>, then times reports and verify.</summary>
-    private static async Task<int> ReportAsync(string directory, int entries)
+    private static async Task<int> ReportAsync(string directory, int entries, string? only, int runs, bool openAndVerify, string? dump)
     {
         Directory.CreateDirectory(directory);
-        if (!File.Exists(LedgerPaths.Log(directory)) || FileLedgerStore.ScanPath(LedgerPaths.Log(directory)).LongCount() < entries) Build(directory, entries);
+        if (!File.Exists(LedgerPaths.Log(directory)) || IndexedCount(directory) < entries) Build(directory, entries);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"ledger-report: {entries:N0} entries, ledger.log {new FileInfo(LedgerPaths.Log(directory)).Length / 1024.0 / 1024.0:F0} MiB, index {new FileInfo(LedgerPaths.Index(directory)).Length / 1024.0 / 1024.0:F0} MiB"));
 
@@ -138,9 +146,10 @@ public static class LedgerHarness
         };
         foreach (var (name, query) in queries)
         {
+            if (only is not null && !name.Contains(only, StringComparison.Ordinal)) continue;
             var times = new List<double>();
             IncidentReport report = null!;
-            for (var run = 0; run < 5; run++)
+            for (var run = 0; run < runs; run++)
             {
                 var clock = Stopwatch.StartNew();
                 report = IncidentReporter.BuildFromDirectory(directory, query, DateTimeOffset.UtcNow);
@@ -148,9 +157,17 @@ public static class LedgerHarness
                 times.Add(clock.Elapsed.TotalMilliseconds);
             }
             times.Sort();
+            if (dump is not null)
+            {
+                // The report's JSON (GeneratedAt fixed) for comparing implementations.
+                using var output = File.Create(Path.Combine(dump, new string([.. name.Where(char.IsLetterOrDigit)]) + ".json"));
+                using var writer = new System.Text.Json.Utf8JsonWriter(output);
+                IncidentReportFormatter.WriteJson(writer, report with { GeneratedAt = DateTimeOffset.UnixEpoch });
+            }
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  report {name}: {report.Accesses:N0} accesses, {report.Persons:N0} persons; median {times[2]:F0} ms, max {times[^1]:F0} ms (first run {times.Max():F0} ms incl. cold caches)"));
+                $"  report {name}: {report.Accesses:N0} accesses, {report.Persons:N0} persons; median {times[times.Count / 2]:F0} ms, min {times[0]:F0} ms, max {times[^1]:F0} ms ({runs} runs, Markdown included); load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}"));
         }
+        if (!openAndVerify) return 0;
 
         var open = Stopwatch.StartNew();
         var store = FileLedgerStore.Open(LedgerPaths.Log(directory), out var hashes);
@@ -171,6 +188,14 @@ public static class LedgerHarness
         var result = LedgerVerifier.VerifyDirectory(directory, null);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  verify: {result.EntriesChecked:N0} entries, ok={result.Ok}, {verify.Elapsed.TotalSeconds:F1} s"));
         return 0;
+    }
+
+    // Reports catch the index up from the log's tail, so the index's count is the log's (cheaper than scanning 750 MiB).
+    private static long IndexedCount(string directory)
+    {
+        using var index = LedgerIndex.Open(LedgerPaths.Index(directory));
+        index.CatchUpFromFile(LedgerPaths.Log(directory));
+        return index.IndexedCount;
     }
 
     private static readonly DateTimeOffset Start = new(2026, 10, 1, 0, 0, 0, TimeSpan.Zero);

@@ -35,6 +35,8 @@ public sealed class AccessLedger : IAsyncDisposable, IDisposable
     private readonly SemaphoreSlim _checkpointGate = new(1, 1);
     private SignedCheckpoint? _latest;
     private bool _disposed;
+    private readonly SemaphoreSlim _handoff = new(0);
+    private Thread? _handoffThread;
 
     /// <summary>
     /// A ledger over <paramref name="store"/> whose stored leaf hashes are <paramref name="storedLeafHashes"/> (in order).
@@ -192,6 +194,11 @@ public sealed class AccessLedger : IAsyncDisposable, IDisposable
     {
         if (_index is null) throw new InvalidOperationException("This ledger has no index.");
         await _index.FlushAsync();
+        if (_store is FileLedgerStore file)
+        {
+            using var log = FileLedgerStore.OpenForReading(file.Path);
+            return IncidentReporter.Build(query, _index, log.SafeFileHandle, Size, _time.GetUtcNow());
+        }
         return IncidentReporter.Build(query, _index, (i, _) => _store.Read(i), Size, _time.GetUtcNow());
     }
 
@@ -265,7 +272,10 @@ public sealed class AccessLedger : IAsyncDisposable, IDisposable
                 }
                 if (own is not null && own.Completion.Task.IsCompleted)
                 {
-                    _ = Task.Run(() => Lead(null)); // stays leader on a pool thread
+                    // The next batch is led by the ledger's own thread: the request returns, and no thread-pool thread
+                    // blocks in the write (on a two-core machine the pool has two, and requests queue behind them).
+                    _handoffThread ??= StartHandoffThread();
+                    _handoff.Release();
                     return;
                 }
                 if (_pending.Count <= _options.MaxBatch)
@@ -281,6 +291,22 @@ public sealed class AccessLedger : IAsyncDisposable, IDisposable
             }
             WriteBatch(batch);
         }
+    }
+
+    private Thread StartHandoffThread()
+    {
+        var thread = new Thread(() =>
+        {
+            while (true)
+            {
+                _handoff.Wait();
+                if (Volatile.Read(ref _disposed) && !Volatile.Read(ref _leaderActive)) return;
+                Lead(null);
+            }
+        })
+        { IsBackground = true, Name = "Veil ledger writer" };
+        thread.Start();
+        return thread;
     }
 
     private void WriteBatch(List<Pending> batch)
@@ -352,6 +378,11 @@ public sealed class AccessLedger : IAsyncDisposable, IDisposable
                 if (!_leaderActive) break;
             }
             await Task.Delay(1);
+        }
+        if (_handoffThread is { } handoff)
+        {
+            _handoff.Release(); // no leader is active any more: the thread sees _disposed and ends
+            handoff.Join();
         }
         if (_syncTimer is not null)
         {
