@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Buffers.Text;
 using System.Globalization;
 using System.Net;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
@@ -149,6 +150,8 @@ public static class IncidentReporter
         public long Rows { get; private set; }
 
         private readonly Dictionary<string, string> _ips = new(StringComparer.Ordinal);
+        private readonly List<(byte[] Utf8, int Escaped, string Value)> _strings = [];
+        private readonly List<(string Name, DataClassification Classification)> _fields = [];
         private byte[] _record = new byte[4096];
         private byte[] _subjectBytes = new byte[1024];
         private UInt128[] _subjects = new UInt128[64];
@@ -184,7 +187,9 @@ public static class IncidentReporter
             TakeFramed(index, _record.AsSpan(0, size));
         }
 
-        // `framed` is a length field, the entry and its stored leaf hash.
+        // `framed` is a length field, the entry and its stored leaf hash. Hot loops are compiled optimized from the first
+        // call: `veil incident report` is a short process, and tiered compilation would run most of them unoptimized.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void TakeFramed(long index, Span<byte> framed)
         {
             var length = framed.Length - 4 - MerkleHash.Size;
@@ -203,51 +208,52 @@ public static class IncidentReporter
 
         // LedgerEntryCodec.Decode's checks and field order, keeping only what a report uses (the leaf hash vouches for
         // the bytes, so the subject commitment is not recomputed, as before).
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Decode(ReadOnlySpan<byte> bytes)
         {
             try
             {
                 var reader = new Utf8JsonReader(bytes);
                 Expect(ref reader, JsonTokenType.StartObject);
-                if (Number(ref reader, "v") != 1) throw new FormatException("Unknown ledger entry version.");
-                var index = Number(ref reader, "index");
-                var time = Number(ref reader, "time");
-                var principal = Text(ref reader, "principal");
-                var credential = Text(ref reader, "credential");
-                Name(ref reader, "scopes");
+                if (Number(ref reader, "v"u8) != 1) throw new FormatException("Unknown ledger entry version.");
+                var index = Number(ref reader, "index"u8);
+                var time = Number(ref reader, "time"u8);
+                var principal = Text(ref reader, "principal"u8);
+                var credential = Text(ref reader, "credential"u8);
+                Name(ref reader, "scopes"u8);
                 Expect(ref reader, JsonTokenType.StartArray);
                 while (Next(ref reader) == JsonTokenType.String)
                 {
                 }
-                Name(ref reader, "mfa");
+                Name(ref reader, "mfa"u8);
                 Expect(ref reader, JsonTokenType.String);
-                Name(ref reader, "stepUpAgeSeconds");
+                Name(ref reader, "stepUpAgeSeconds"u8);
                 if (Next(ref reader) != JsonTokenType.Null) _ = TimeSpan.FromSeconds(reader.GetInt64());
-                var ipText = Text(ref reader, "ip");
+                var ipText = Text(ref reader, "ip"u8);
                 if (!_ips.TryGetValue(ipText, out var ip)) _ips[ipText] = ip = IPAddress.Parse(ipText).ToString();
-                var action = Text(ref reader, "action");
-                Name(ref reader, "project");
+                var action = Text(ref reader, "action"u8);
+                Name(ref reader, "project"u8);
                 int? project = Next(ref reader) == JsonTokenType.Null ? null : reader.GetInt32();
-                var queryText = Text(ref reader, "query");
-                Name(ref reader, "fields");
+                var queryText = Text(ref reader, "query"u8);
+                Name(ref reader, "fields"u8);
                 Expect(ref reader, JsonTokenType.StartArray);
-                List<LedgerField>? fields = null;
+                _fields.Clear();
                 while (Next(ref reader) == JsonTokenType.StartObject)
                 {
-                    var name = Text(ref reader, "name");
-                    Name(ref reader, "class");
+                    var name = Text(ref reader, "name"u8);
+                    Name(ref reader, "class"u8);
                     Expect(ref reader, JsonTokenType.String);
                     var classification = ParseClass(ref reader);
                     Expect(ref reader, JsonTokenType.EndObject);
-                    (fields ??= []).Add(new LedgerField(name, classification));
+                    _fields.Add((name, classification));
                 }
-                var rows = Number(ref reader, "rows");
-                Name(ref reader, "subjects");
+                var rows = Number(ref reader, "rows"u8);
+                Name(ref reader, "subjects"u8);
                 Expect(ref reader, JsonTokenType.StartObject);
-                var count = checked((int)Number(ref reader, "count"));
-                Name(ref reader, "sha256");
+                var count = checked((int)Number(ref reader, "count"u8));
+                Name(ref reader, "sha256"u8);
                 Expect(ref reader, JsonTokenType.String);
-                Name(ref reader, "delta");
+                Name(ref reader, "delta"u8);
                 Expect(ref reader, JsonTokenType.String);
                 var subjects = DecodeSubjects(ref reader, count);
                 Expect(ref reader, JsonTokenType.EndObject);
@@ -256,10 +262,10 @@ public static class IncidentReporter
 
                 if (query.Project is { } onlyProject && project != onlyProject) return;
                 Rows += rows;
-                foreach (var f in fields ?? [])
+                foreach (var (name, classification) in _fields)
                 {
-                    if (!Fields.TryGetValue(f.Classification, out var names)) Fields[f.Classification] = names = new HashSet<string>(StringComparer.Ordinal);
-                    names.Add(f.Name);
+                    if (!Fields.TryGetValue(classification, out var names)) Fields[classification] = names = new HashSet<string>(StringComparer.Ordinal);
+                    names.Add(name);
                 }
                 var key = project ?? -1;
                 if (!Projects.TryGetValue(key, out var pp)) Projects[key] = pp = new ProjectPart();
@@ -274,6 +280,7 @@ public static class IncidentReporter
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private ReadOnlySpan<UInt128> DecodeSubjects(ref Utf8JsonReader reader, int count)
         {
             if (count < 0) throw new FormatException("Missing subject bytes.");
@@ -299,23 +306,38 @@ public static class IncidentReporter
             if (Next(ref reader) != type) throw new FormatException($"Expected {type}, found {reader.TokenType}.");
         }
 
-        private static void Name(ref Utf8JsonReader reader, string name)
+        private static void Name(ref Utf8JsonReader reader, ReadOnlySpan<byte> name)
         {
             Expect(ref reader, JsonTokenType.PropertyName);
-            if (!reader.ValueTextEquals(name)) throw new FormatException($"Expected \"{name}\", found \"{reader.GetString()}\" (fields are in a fixed order).");
+            if (!reader.ValueTextEquals(name)) throw new FormatException($"Expected \"{Encoding.UTF8.GetString(name)}\", found \"{reader.GetString()}\" (fields are in a fixed order).");
         }
 
-        private static long Number(ref Utf8JsonReader reader, string name)
+        private static long Number(ref Utf8JsonReader reader, ReadOnlySpan<byte> name)
         {
             Name(ref reader, name);
             Expect(ref reader, JsonTokenType.Number);
             return reader.GetInt64();
         }
 
-        private static string Text(ref Utf8JsonReader reader, string name)
+        // The string value of property `name`; a part's entries repeat the same few principals, credentials, actions,
+        // queries and field names, so equal values share one string instead of one per entry.
+        private string Text(ref Utf8JsonReader reader, ReadOnlySpan<byte> name)
         {
             Name(ref reader, name);
             Expect(ref reader, JsonTokenType.String);
+            var length = reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length;
+            if (length <= 256 && !reader.HasValueSequence)
+            {
+                var cache = _strings;
+                for (var i = 0; i < cache.Count; i++)
+                {
+                    if (cache[i].Escaped == reader.ValueSpan.Length && reader.ValueTextEquals(cache[i].Utf8)) return cache[i].Value;
+                }
+                var value = reader.GetString()!;
+                if (cache.Count == 64) cache.RemoveAt(0);
+                cache.Add((Encoding.UTF8.GetBytes(value), reader.ValueSpan.Length, value));
+                return value;
+            }
             return reader.GetString()!;
         }
 

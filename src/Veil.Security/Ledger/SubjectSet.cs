@@ -100,6 +100,7 @@ public sealed class SubjectSet
     /// <see cref="Decode"/> into <paramref name="destination"/> (its length is the count), for readers that gather many
     /// sets (incident reports) without a set object per entry. Same checks, same exceptions.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     internal static void DecodeTo(ReadOnlySpan<byte> encoded, Span<UInt128> destination)
     {
         var count = destination.Length;
