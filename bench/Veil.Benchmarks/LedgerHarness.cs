@@ -148,15 +148,19 @@ public static class LedgerHarness
         {
             if (only is not null && !name.Contains(only, StringComparison.Ordinal)) continue;
             var times = new List<double>();
+            var cpu = new List<double>();
             IncidentReport report = null!;
             for (var run = 0; run < runs; run++)
             {
+                var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
                 var clock = Stopwatch.StartNew();
                 report = IncidentReporter.BuildFromDirectory(directory, query, DateTimeOffset.UtcNow);
                 _ = IncidentReportFormatter.ToMarkdown(report);
                 times.Add(clock.Elapsed.TotalMilliseconds);
+                cpu.Add((Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMilliseconds);
             }
             times.Sort();
+            cpu.Sort();
             if (dump is not null)
             {
                 // The report's JSON (GeneratedAt fixed) for comparing implementations.
@@ -165,7 +169,7 @@ public static class LedgerHarness
                 IncidentReportFormatter.WriteJson(writer, report with { GeneratedAt = DateTimeOffset.UnixEpoch });
             }
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  report {name}: {report.Accesses:N0} accesses, {report.Persons:N0} persons; median {times[times.Count / 2]:F0} ms, min {times[0]:F0} ms, max {times[^1]:F0} ms ({runs} runs, Markdown included); load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}"));
+                $"  report {name}: {report.Accesses:N0} accesses, {report.Persons:N0} persons; median {times[times.Count / 2]:F0} ms, min {times[0]:F0} ms, max {times[^1]:F0} ms; process CPU median {cpu[cpu.Count / 2]:F0} ms ({runs} runs, Markdown included); load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}"));
         }
         if (!openAndVerify) return 0;
 
