@@ -254,7 +254,11 @@ public sealed class FileLedgerStore : ILedgerStore
         var from = _allocated;
         var to = from + _preallocation;
         var handle = _file.SafeFileHandle;
-        _extension = Task.Run(() => ZeroFill(handle, from, to));
+        // Its own thread, not the pool's: the fill blocks in writes and syncs for milliseconds, and with the pool's two
+        // threads on a small machine (one may be a reader leading a write) requests would queue behind it.
+        var done = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        new Thread(() => done.SetResult(ZeroFill(handle, from, to))) { IsBackground = true, Name = "Veil ledger preallocation" }.Start();
+        _extension = done.Task;
     }
 
     // Writes zeros over [from, to) and makes them durable; returns the new durable length, or `from` when it could not
