@@ -62,7 +62,7 @@ public static class LedgerHarness
             Console.WriteLine("   of which pacer:   " + Summary(histograms.Pacer));
             Console.WriteLine("  AppendAsync alone: " + Summary(histograms.Append));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  process CPU {cpuPerAppend:F0} µs per append (incl. {(withIndex ? "index, " : "")}load generator and thread-pool spinning); gen0 GCs {GC.CollectionCount(0) - gcBefore}"));
+                $"  process CPU {cpuPerAppend:F0} µs per append (incl. {(withIndex ? "index, " : "")}load generator and thread-pool spinning); gen0 GCs {GC.CollectionCount(0) - gcBefore}; thread pool: at most {histograms.MaxPoolThreads} threads, {histograms.MaxPoolQueue} items queued"));
             return 0;
         }
         finally
@@ -77,55 +77,74 @@ public static class LedgerHarness
         public LongHistogram Issue { get; } = new(TimeStamp.Seconds(10), 3);
         public LongHistogram Append { get; } = new(TimeStamp.Seconds(10), 3);
         public LongHistogram Pacer { get; } = new(TimeStamp.Seconds(10), 3);
+        public long MaxPoolQueue { get; set; }
+        public int MaxPoolThreads { get; set; }
     }
 
     // Issues `count` appends at `rate` per second from a pacing thread, each on its own pool thread (as each request has
-    // its own in a server; a leader blocks in the write), and records their latency from the due time.
+    // its own in a server; a leader blocks in the write), and records their latency from the due time. Each read writes
+    // its timestamps into its own slot: a lock shared by every read would stall them all whenever the thread holding it
+    // is preempted, which on a busy two-core machine the first harness measured as ledger latency.
     private static async Task<double> PaceAsync(AccessLedger ledger, AccessRecord[] records, int rate, int count, bool precise, Histograms? histograms)
     {
         var pending = new Task[count];
+        var due = new long[count];
+        var issued = new long[count];
+        var called = new long[count];
+        var done = new long[count];
         var interval = Stopwatch.Frequency / (double)rate;
         var start = Stopwatch.GetTimestamp();
+        long maxQueue = 0;
+        var maxThreads = 0;
         var pacer = new Thread(() =>
         {
             if (precise) PrecisePacer.TightenTimerSlack();
             for (var i = 0; i < count; i++)
             {
-                var due = start + (long)(i * interval);
+                due[i] = start + (long)(i * interval);
                 if (precise)
                 {
-                    PrecisePacer.SleepUntil(due);
+                    PrecisePacer.SleepUntil(due[i]);
                 }
                 else
                 {
                     // The first harness: reads due while it slept are issued together, up to ~1 ms late.
-                    while (Stopwatch.GetTimestamp() < due) Thread.Sleep(1);
+                    while (Stopwatch.GetTimestamp() < due[i]) Thread.Sleep(1);
                 }
+                issued[i] = Stopwatch.GetTimestamp();
                 var record = records[i % records.Length];
-                if (histograms is not null)
-                {
-                    lock (histograms) histograms.Pacer.RecordValue(Math.Max(0, Stopwatch.GetTimestamp() - due));
-                }
+                var slot = i;
                 pending[i] = Task.Run(async () =>
                 {
-                    var called = Stopwatch.GetTimestamp();
+                    called[slot] = Stopwatch.GetTimestamp();
                     await ledger.AppendAsync(record);
-                    var done = Stopwatch.GetTimestamp();
-                    if (histograms is null) return;
-                    lock (histograms)
-                    {
-                        histograms.Total.RecordValue(done - due);
-                        histograms.Issue.RecordValue(Math.Max(0, called - due));
-                        histograms.Append.RecordValue(done - called);
-                    }
+                    done[slot] = Stopwatch.GetTimestamp();
                 });
+                if ((i & 63) == 0)
+                {
+                    maxQueue = Math.Max(maxQueue, ThreadPool.PendingWorkItemCount);
+                    maxThreads = Math.Max(maxThreads, ThreadPool.ThreadCount);
+                }
             }
         })
         { Name = "ledger-load pacer", IsBackground = true };
         pacer.Start();
         pacer.Join();
         await Task.WhenAll(pending);
-        return Stopwatch.GetElapsedTime(start).TotalSeconds;
+        var elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        if (histograms is not null)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                histograms.Total.RecordValue(done[i] - due[i]);
+                histograms.Issue.RecordValue(Math.Max(0, called[i] - due[i]));
+                histograms.Pacer.RecordValue(Math.Max(0, issued[i] - due[i]));
+                histograms.Append.RecordValue(done[i] - called[i]);
+            }
+            histograms.MaxPoolQueue = maxQueue;
+            histograms.MaxPoolThreads = maxThreads;
+        }
+        return elapsed;
     }
 
     /// <summary>Builds (or reuses) a ledger of <paramref name="entries"/> in <paramref name="directory"/>, then times reports and verify.</summary>

@@ -46,6 +46,7 @@ public sealed class AccessLedger : IAsyncDisposable, IDisposable
         LedgerIndex? index = null, AccessLedgerOptions? options = null, TimeProvider? time = null, ILogger? logger = null)
     {
         _store = store;
+        EnsureThreadPoolHeadroom();
         foreach (var hash in storedLeafHashes) _tree.AppendLeafHash(hash);
         if ((long)_tree.Size != store.Count) throw new ArgumentException($"{_tree.Size} leaf hashes for {store.Count} stored entries.", nameof(storedLeafHashes));
         _signer = signer;
@@ -291,6 +292,21 @@ public sealed class AccessLedger : IAsyncDisposable, IDisposable
             }
             WriteBatch(batch);
         }
+    }
+
+    private static int _headroomChecked;
+
+    // A sparse read leads its own group commit on its request's pool thread and blocks there for the write and sync
+    // (handing every append to the ledger's own thread instead costs a thread wake-up per read: p50 1–2 ms on a busy
+    // two-core machine). With the pool's default minimum of one worker per core, one blocked worker left reads queued
+    // for tens to hundreds of milliseconds in `ledger-load` (up to 600 queued; issue delay p99 65–560 ms); with two
+    // more workers, at most 4 queued and p99 2 ms. So the minimum is raised once, never lowered.
+    private static void EnsureThreadPoolHeadroom()
+    {
+        if (Interlocked.Exchange(ref _headroomChecked, 1) == 1) return;
+        ThreadPool.GetMinThreads(out var workers, out var io);
+        var wanted = Environment.ProcessorCount + 2;
+        if (workers < wanted) ThreadPool.SetMinThreads(wanted, io);
     }
 
     private Thread StartHandoffThread()

@@ -33,6 +33,9 @@ public sealed class FileLedgerStore : ILedgerStore
     /// </summary>
     public const long TornWriteWindowBytes = 8 * 1024 * 1024;
 
+    // Shared and never written: a fill allocates nothing (a megabyte per fill would be a large-object allocation).
+    private static readonly byte[] Zeros = new byte[1 << 20];
+
     private readonly FileStream _file;
     private readonly FileStream _writerLock;
     private readonly List<long> _offsets = [];
@@ -265,7 +268,7 @@ public sealed class FileLedgerStore : ILedgerStore
     // (a full disk: appends then grow the file themselves and fail as before once nothing fits).
     private static long ZeroFill(SafeFileHandle handle, long from, long to)
     {
-        var zeros = new byte[Math.Min(to - from, 1 << 20)];
+        var zeros = Zeros;
         try
         {
             // A megabyte at a time, each synced, so an append's fdatasync meanwhile never waits for many dirty pages.
