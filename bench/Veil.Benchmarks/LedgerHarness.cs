@@ -61,6 +61,8 @@ public static class LedgerHarness
             Console.WriteLine("  issue delay:       " + Summary(histograms.Issue));
             Console.WriteLine("   of which pacer:   " + Summary(histograms.Pacer));
             Console.WriteLine("  AppendAsync alone: " + Summary(histograms.Append));
+            // The disk alone right after, for comparison (the machine is shared: its sync latency moves by the minute).
+            if (sync == LedgerSync.EveryBatch) Console.WriteLine("  bare write + fdatasync (2,000 at 1/ms, same disk, just after): " + DiskBaseline.Measure(directory, 2000));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"  process CPU {cpuPerAppend:F0} µs per append (incl. {(withIndex ? "index, " : "")}load generator and thread-pool spinning); gen0 GCs {GC.CollectionCount(0) - gcBefore}; thread pool: at most {histograms.MaxPoolThreads} threads, {histograms.MaxPoolQueue} items queued"));
             return 0;
