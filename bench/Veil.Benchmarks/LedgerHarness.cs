@@ -18,60 +18,53 @@ public static class LedgerHarness
         return args[0] switch
         {
             "ledger-load" => await LoadAsync(Get(options, "rate", 1000), Get(options, "seconds", 20), Get(options, "index", 1) == 1,
-                options.GetValueOrDefault("sync") == "interval" ? LedgerSync.Interval : LedgerSync.EveryBatch),
-            "ledger-report" => await ReportAsync(options.GetValueOrDefault("dir") ?? Path.Combine(Path.GetTempPath(), "veil-ledger-1m"), Get(options, "entries", 1_000_000)),
+                options.GetValueOrDefault("sync") == "interval" ? LedgerSync.Interval : LedgerSync.EveryBatch, Get(options, "warmup", 3),
+                options.GetValueOrDefault("pacer") != "sleep" && PrecisePacer.Available,
+                Get(options, "prealloc-mib", (int)(FileLedgerStore.DefaultPreallocationBytes >> 20))),
+            "ledger-report" => await ReportAsync(options.GetValueOrDefault("dir") ?? Path.Combine(Path.GetTempPath(), "veil-ledger-1m"), Get(options, "entries", 1_000_000),
+                options.GetValueOrDefault("only"), Get(options, "runs", 5), Get(options, "open-verify", 1) == 1, options.GetValueOrDefault("dump")),
             _ => 2,
         };
     }
 
-    /// <summary>Appends at a fixed rate (open loop: latency counts from when the read was due) and prints the latency percentiles.</summary>
-    private static async Task<int> LoadAsync(int rate, int seconds, bool withIndex, LedgerSync sync)
+    /// <summary>
+    /// Appends at a fixed rate (open loop: latency counts from when the read was due) and prints the latency percentiles,
+    /// split into the issue delay (due → the read's pool thread calls AppendAsync: pacer and thread pool) and the append
+    /// itself (AppendAsync called → awaited result back on the read's thread).
+    /// </summary>
+    private static async Task<int> LoadAsync(int rate, int seconds, bool withIndex, LedgerSync sync, int warmupSeconds, bool precisePacer, int preallocationMiB)
     {
         var directory = Directory.CreateTempSubdirectory("veil-ledger-load-").FullName;
         try
         {
-            var store = FileLedgerStore.Open(LedgerPaths.Log(directory), out var hashes);
+            var store = FileLedgerStore.Open(LedgerPaths.Log(directory), out var hashes, preallocationMiB * 1024L * 1024);
             await using var ledger = new AccessLedger(store, hashes, index: withIndex ? LedgerIndex.Open(LedgerPaths.Index(directory)) : null,
                 options: new AccessLedgerOptions { Sync = sync });
             var workload = new LedgerWorkload(7);
             var records = Enumerable.Range(0, rate * seconds).Select(i => workload.Next(i)).ToArray();
-            for (var i = 0; i < 200; i++) await ledger.AppendAsync(records[i % records.Length]); // warm up
-            var histogram = new LongHistogram(TimeStamp.Seconds(10), 3);
+            // Warm up at the measured rate: a server taking 1k reads/s has long finished tiered JIT compilation, and a
+            // few hundred appends leave the JIT compiling (on one of the two cores) through the first seconds measured.
+            await PaceAsync(ledger, records, rate, warmupSeconds * rate, precisePacer, null);
             var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
-            var pending = new List<Task>(records.Length);
-            var clock = Stopwatch.StartNew();
-            var interval = Stopwatch.Frequency / (double)rate;
-            // The pacer runs on its own thread so its sleeps never hold up the ledger's continuations.
-            var pacer = new Thread(() =>
-            {
-                for (var i = 0; i < records.Length; i++)
-                {
-                    var due = (long)(i * interval);
-                    // Sleep rather than spin: a spinning pacer would take a core from the ledger on a small machine.
-                    // Reads due while it slept are issued together, and their latency counts from when each was due.
-                    while (clock.ElapsedTicks < due) Thread.Sleep(1);
-                    // Each read on its own pool thread, as each request has its own in a server (a leader blocks on the fsync).
-                    var record = records[i];
-                    var append = Task.Run(() => ledger.AppendAsync(record));
-                    lock (pending) pending.Add(append.ContinueWith(_ =>
-                    {
-                        lock (histogram) histogram.RecordValue(clock.ElapsedTicks - due);
-                    }, TaskContinuationOptions.ExecuteSynchronously));
-                }
-            });
-            pacer.Start();
-            pacer.Join();
-            await Task.WhenAll(pending);
-            var elapsed = clock.Elapsed.TotalSeconds;
+            var gcBefore = GC.CollectionCount(0);
+            var histograms = new Histograms();
+            var elapsed = await PaceAsync(ledger, records, rate, records.Length, precisePacer, histograms);
             if (ledger.Index is { } index) await index.FlushAsync();
             var process = Process.GetCurrentProcess();
             var cpuPerAppend = (process.TotalProcessorTime - cpuBefore).TotalMicroseconds / records.Length;
-            double Ms(double percentile) => histogram.GetValueAtPercentile(percentile) * 1000.0 / Stopwatch.Frequency;
+            static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
+            string Summary(LongHistogram h) => string.Create(CultureInfo.InvariantCulture,
+                $"p50 {Ms(h.GetValueAtPercentile(50)):F3} ms, p90 {Ms(h.GetValueAtPercentile(90)):F3} ms, p99 {Ms(h.GetValueAtPercentile(99)):F3} ms, p99.9 {Ms(h.GetValueAtPercentile(99.9)):F3} ms, max {Ms(h.GetMaxValue()):F3} ms");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"ledger-load ({sync}): {records.Length} appends at {rate}/s target ({records.Length / elapsed:F0}/s achieved) over {elapsed:F1} s; " +
-                $"latency p50 {Ms(50):F3} ms, p90 {Ms(90):F3} ms, p99 {Ms(99):F3} ms, p99.9 {Ms(99.9):F3} ms, max {histogram.GetMaxValue() * 1000.0 / Stopwatch.Frequency:F3} ms; " +
-                $"ledger file {new FileInfo(LedgerPaths.Log(directory)).Length / 1024.0 / 1024.0:F1} MiB; process CPU {cpuPerAppend:F0} µs per append (incl. {(withIndex ? "index and " : "")}the load generator); " +
-                $"load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}"));
+                $"ledger-load ({sync}, {(precisePacer ? "precise" : "sleep")} pacer, {warmupSeconds} s warm-up, {preallocationMiB} MiB preallocated): {records.Length} appends at {rate}/s target ({records.Length / elapsed:F0}/s achieved) over {elapsed:F1} s; load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}"));
+            Console.WriteLine("  latency from due:  " + Summary(histograms.Total));
+            Console.WriteLine("  issue delay:       " + Summary(histograms.Issue));
+            Console.WriteLine("   of which pacer:   " + Summary(histograms.Pacer));
+            Console.WriteLine("  AppendAsync alone: " + Summary(histograms.Append));
+            // The disk alone right after, for comparison (the machine is shared: its sync latency moves by the minute).
+            if (sync == LedgerSync.EveryBatch) Console.WriteLine("  bare write + fdatasync (2,000 at 1/ms, same disk, just after): " + DiskBaseline.Measure(directory, 2000));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  process CPU {cpuPerAppend:F0} µs per append (incl. {(withIndex ? "index, " : "")}load generator and thread-pool spinning); gen0 GCs {GC.CollectionCount(0) - gcBefore}; thread pool: at most {histograms.MaxPoolThreads} threads, {histograms.MaxPoolQueue} items queued"));
             return 0;
         }
         finally
@@ -80,11 +73,87 @@ public static class LedgerHarness
         }
     }
 
+    private sealed class Histograms
+    {
+        public LongHistogram Total { get; } = new(TimeStamp.Seconds(10), 3);
+        public LongHistogram Issue { get; } = new(TimeStamp.Seconds(10), 3);
+        public LongHistogram Append { get; } = new(TimeStamp.Seconds(10), 3);
+        public LongHistogram Pacer { get; } = new(TimeStamp.Seconds(10), 3);
+        public long MaxPoolQueue { get; set; }
+        public int MaxPoolThreads { get; set; }
+    }
+
+    // Issues `count` appends at `rate` per second from a pacing thread, each on its own pool thread (as each request has
+    // its own in a server; a leader blocks in the write), and records their latency from the due time. Each read writes
+    // its timestamps into its own slot: a lock shared by every read would stall them all whenever the thread holding it
+    // is preempted, which on a busy two-core machine the first harness measured as ledger latency.
+    private static async Task<double> PaceAsync(AccessLedger ledger, AccessRecord[] records, int rate, int count, bool precise, Histograms? histograms)
+    {
+        var pending = new Task[count];
+        var due = new long[count];
+        var issued = new long[count];
+        var called = new long[count];
+        var done = new long[count];
+        var interval = Stopwatch.Frequency / (double)rate;
+        var start = Stopwatch.GetTimestamp();
+        long maxQueue = 0;
+        var maxThreads = 0;
+        var pacer = new Thread(() =>
+        {
+            if (precise) PrecisePacer.TightenTimerSlack();
+            for (var i = 0; i < count; i++)
+            {
+                due[i] = start + (long)(i * interval);
+                if (precise)
+                {
+                    PrecisePacer.SleepUntil(due[i]);
+                }
+                else
+                {
+                    // The first harness: reads due while it slept are issued together, up to ~1 ms late.
+                    while (Stopwatch.GetTimestamp() < due[i]) Thread.Sleep(1);
+                }
+                issued[i] = Stopwatch.GetTimestamp();
+                var record = records[i % records.Length];
+                var slot = i;
+                pending[i] = Task.Run(async () =>
+                {
+                    called[slot] = Stopwatch.GetTimestamp();
+                    await ledger.AppendAsync(record);
+                    done[slot] = Stopwatch.GetTimestamp();
+                });
+                if ((i & 63) == 0)
+                {
+                    maxQueue = Math.Max(maxQueue, ThreadPool.PendingWorkItemCount);
+                    maxThreads = Math.Max(maxThreads, ThreadPool.ThreadCount);
+                }
+            }
+        })
+        { Name = "ledger-load pacer", IsBackground = true };
+        pacer.Start();
+        pacer.Join();
+        await Task.WhenAll(pending);
+        var elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        if (histograms is not null)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                histograms.Total.RecordValue(done[i] - due[i]);
+                histograms.Issue.RecordValue(Math.Max(0, called[i] - due[i]));
+                histograms.Pacer.RecordValue(Math.Max(0, issued[i] - due[i]));
+                histograms.Append.RecordValue(done[i] - called[i]);
+            }
+            histograms.MaxPoolQueue = maxQueue;
+            histograms.MaxPoolThreads = maxThreads;
+        }
+        return elapsed;
+    }
+
     /// <summary>Builds (or reuses) a ledger of <paramref name="entries"/> in <paramref name="directory"/>, then times reports and verify.</summary>
-    private static async Task<int> ReportAsync(string directory, int entries)
+    private static async Task<int> ReportAsync(string directory, int entries, string? only, int runs, bool openAndVerify, string? dump)
     {
         Directory.CreateDirectory(directory);
-        if (!File.Exists(LedgerPaths.Log(directory)) || FileLedgerStore.ScanPath(LedgerPaths.Log(directory)).LongCount() < entries) Build(directory, entries);
+        if (!File.Exists(LedgerPaths.Log(directory)) || IndexedCount(directory) < entries) Build(directory, entries);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"ledger-report: {entries:N0} entries, ledger.log {new FileInfo(LedgerPaths.Log(directory)).Length / 1024.0 / 1024.0:F0} MiB, index {new FileInfo(LedgerPaths.Index(directory)).Length / 1024.0 / 1024.0:F0} MiB"));
 
@@ -98,19 +167,32 @@ public static class LedgerHarness
         };
         foreach (var (name, query) in queries)
         {
+            if (only is not null && !name.Contains(only, StringComparison.Ordinal)) continue;
             var times = new List<double>();
+            var cpu = new List<double>();
             IncidentReport report = null!;
-            for (var run = 0; run < 5; run++)
+            for (var run = 0; run < runs; run++)
             {
+                var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
                 var clock = Stopwatch.StartNew();
                 report = IncidentReporter.BuildFromDirectory(directory, query, DateTimeOffset.UtcNow);
                 _ = IncidentReportFormatter.ToMarkdown(report);
                 times.Add(clock.Elapsed.TotalMilliseconds);
+                cpu.Add((Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMilliseconds);
             }
             times.Sort();
+            cpu.Sort();
+            if (dump is not null)
+            {
+                // The report's JSON (GeneratedAt fixed) for comparing implementations.
+                using var output = File.Create(Path.Combine(dump, new string([.. name.Where(char.IsLetterOrDigit)]) + ".json"));
+                using var writer = new System.Text.Json.Utf8JsonWriter(output);
+                IncidentReportFormatter.WriteJson(writer, report with { GeneratedAt = DateTimeOffset.UnixEpoch });
+            }
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  report {name}: {report.Accesses:N0} accesses, {report.Persons:N0} persons; median {times[2]:F0} ms, max {times[^1]:F0} ms (first run {times.Max():F0} ms incl. cold caches)"));
+                $"  report {name}: {report.Accesses:N0} accesses, {report.Persons:N0} persons; median {times[times.Count / 2]:F0} ms, min {times[0]:F0} ms, max {times[^1]:F0} ms; process CPU median {cpu[cpu.Count / 2]:F0} ms ({runs} runs, Markdown included); load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}"));
         }
+        if (!openAndVerify) return 0;
 
         var open = Stopwatch.StartNew();
         var store = FileLedgerStore.Open(LedgerPaths.Log(directory), out var hashes);
@@ -131,6 +213,14 @@ public static class LedgerHarness
         var result = LedgerVerifier.VerifyDirectory(directory, null);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  verify: {result.EntriesChecked:N0} entries, ok={result.Ok}, {verify.Elapsed.TotalSeconds:F1} s"));
         return 0;
+    }
+
+    // Reports catch the index up from the log's tail, so the index's count is the log's (cheaper than scanning 750 MiB).
+    private static long IndexedCount(string directory)
+    {
+        using var index = LedgerIndex.Open(LedgerPaths.Index(directory));
+        index.CatchUpFromFile(LedgerPaths.Log(directory));
+        return index.IndexedCount;
     }
 
     private static readonly DateTimeOffset Start = new(2026, 10, 1, 0, 0, 0, TimeSpan.Zero);

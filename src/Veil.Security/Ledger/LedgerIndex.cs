@@ -7,19 +7,23 @@ namespace Veil.Security.Ledger;
 /// <summary>
 /// A SQLite index of the ledger by credential, principal, client IP and time, for incident reports. It is derived data:
 /// the log is authoritative, the index is caught up from it on open and can be deleted and rebuilt.
-/// Writes happen on a background task so they never add to a read's latency.
+/// Writes happen on a dedicated background thread so they never add to a read's latency, and never hold a thread-pool
+/// thread (on a small machine, a pool thread blocked in SQLite delays every request behind it).
 /// </summary>
 public sealed class LedgerIndex : IDisposable
 {
     private readonly SqliteConnection _connection;
     private readonly Lock _gate = new();
     private readonly Channel<IndexedEntry[]> _queue = Channel.CreateUnbounded<IndexedEntry[]>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Task _writer;
+    private readonly Thread _writer;
+    private readonly ManualResetEventSlim _flushRequested = new(false, spinCount: 0);
+    private Exception? _writerFault;
 
     private LedgerIndex(SqliteConnection connection)
     {
         _connection = connection;
-        _writer = Task.Run(WriteLoopAsync);
+        _writer = new Thread(WriteLoop) { IsBackground = true, Name = "Veil ledger index" };
+        _writer.Start();
     }
 
     /// <summary>Opens or creates the index at <paramref name="path"/>.</summary>
@@ -129,7 +133,8 @@ public sealed class LedgerIndex : IDisposable
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _flushes.Enqueue(done);
-        if (!_queue.Writer.TryWrite([])) done.TrySetResult();
+        if (_queue.Writer.TryWrite([])) _flushRequested.Set();
+        else done.TrySetResult();
         await done.Task;
     }
 
@@ -176,8 +181,8 @@ public sealed class LedgerIndex : IDisposable
         }
     }
 
-    /// <summary>The entries <paramref name="query"/> selects, ascending: index and storage locator.</summary>
-    public List<(long Index, long Locator)> Find(IncidentQuery query)
+    /// <summary>The entries <paramref name="query"/> selects, ascending: index, storage locator and stored size.</summary>
+    public List<(long Index, long Locator, long Size)> Find(IncidentQuery query)
     {
         query.Validate();
         lock (_gate)
@@ -216,10 +221,10 @@ public sealed class LedgerIndex : IDisposable
                 where.Add("time < $to");
                 command.Parameters.AddWithValue("$to", to.ToUnixTimeMilliseconds());
             }
-            command.CommandText = $"SELECT idx, locator FROM access WHERE {string.Join(" AND ", where)} ORDER BY idx";
-            var result = new List<(long, long)>();
+            command.CommandText = $"SELECT idx, locator, size FROM access WHERE {string.Join(" AND ", where)} ORDER BY idx";
+            var result = new List<(long, long, long)>();
             using var reader = command.ExecuteReader();
-            while (reader.Read()) result.Add((reader.GetInt64(0), reader.GetInt64(1)));
+            while (reader.Read()) result.Add((reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2)));
             return result;
         }
     }
@@ -234,33 +239,46 @@ public sealed class LedgerIndex : IDisposable
         return result;
     }
 
-    private async Task WriteLoopAsync()
+    private void WriteLoop()
     {
-        var batch = new List<IndexedEntry>();
-        while (await _queue.Reader.WaitToReadAsync())
+        try
         {
-            // Gather for a moment: one SQLite transaction per 50 ms instead of one per read (the index may lag; reports flush it).
-            if (_flushes.IsEmpty) await Task.Delay(50);
-            batch.Clear();
-            while (_queue.Reader.TryRead(out var entries)) batch.AddRange(entries);
-            try
+            var batch = new List<IndexedEntry>();
+            while (_queue.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
             {
-                Add(batch);
+                // Gather for a moment: one SQLite transaction per 50 ms instead of one per read (the index may lag; reports flush it).
+                if (_flushes.IsEmpty) _flushRequested.Wait(50);
+                _flushRequested.Reset();
+                batch.Clear();
+                while (_queue.Reader.TryRead(out var entries)) batch.AddRange(entries);
+                try
+                {
+                    Add(batch);
+                }
+                catch (SqliteException)
+                {
+                    // The index is derived: a failed write is repaired by CatchUp on the next open.
+                }
+                while (_flushes.TryDequeue(out var flush)) flush.TrySetResult();
             }
-            catch (SqliteException)
-            {
-                // The index is derived: a failed write is repaired by CatchUp on the next open.
-            }
+        }
+        catch (Exception e)
+        {
+            _writerFault = e; // rethrown by Dispose, as a faulted writer task was
+        }
+        finally
+        {
             while (_flushes.TryDequeue(out var flush)) flush.TrySetResult();
         }
-        while (_flushes.TryDequeue(out var flush)) flush.TrySetResult();
     }
 
     /// <inheritdoc />
     public void Dispose()
     {
         _queue.Writer.TryComplete();
-        _writer.GetAwaiter().GetResult();
+        _flushRequested.Set();
+        _writer.Join();
         _connection.Dispose();
+        if (_writerFault is { } fault) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(fault);
     }
 }

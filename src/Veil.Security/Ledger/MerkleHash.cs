@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 
 namespace Veil.Security.Ledger;
@@ -22,6 +23,17 @@ public static class MerkleHash
     /// <summary>Writes the leaf hash of <paramref name="data"/> into <paramref name="destination"/>.</summary>
     public static void Leaf(ReadOnlySpan<byte> data, Span<byte> destination)
     {
+        // One-shot hashing of 0x00 || data: an incremental hash object per leaf costs more than hashing a typical entry.
+        if (data.Length < 1024 * 1024)
+        {
+            var rented = data.Length < 4096 ? null : ArrayPool<byte>.Shared.Rent(data.Length + 1);
+            var buffer = rented is null ? stackalloc byte[data.Length + 1] : rented.AsSpan(0, data.Length + 1);
+            buffer[0] = 0x00;
+            data.CopyTo(buffer[1..]);
+            SHA256.HashData(buffer, destination);
+            if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
+            return;
+        }
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         sha.AppendData([0x00]);
         sha.AppendData(data);

@@ -90,19 +90,37 @@ public sealed class SubjectSet
             if (!encoded.IsEmpty) throw new FormatException("Subject bytes present for an empty set.");
             return Empty;
         }
-        if (count < 0 || encoded.IsEmpty) throw new FormatException("Missing subject bytes.");
+        if (count < 0) throw new FormatException("Missing subject bytes.");
+        var values = new UInt128[count];
+        DecodeTo(encoded, values);
+        return new SubjectSet(values);
+    }
+
+    /// <summary>
+    /// <see cref="Decode"/> into <paramref name="destination"/> (its length is the count), for readers that gather many
+    /// sets (incident reports) without a set object per entry. Same checks, same exceptions.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    internal static void DecodeTo(ReadOnlySpan<byte> encoded, Span<UInt128> destination)
+    {
+        var count = destination.Length;
+        if (count == 0)
+        {
+            if (!encoded.IsEmpty) throw new FormatException("Subject bytes present for an empty set.");
+            return;
+        }
+        if (encoded.IsEmpty) throw new FormatException("Missing subject bytes.");
         var format = encoded[0];
         encoded = encoded[1..];
-        var values = new UInt128[count];
         if (format == 0)
         {
             if (encoded.Length != 16 * count) throw new FormatException("Subject bytes do not match the count.");
             for (var i = 0; i < count; i++)
             {
-                values[i] = BinaryPrimitives.ReadUInt128BigEndian(encoded.Slice(16 * i, 16));
-                if (i > 0 && values[i] <= values[i - 1]) throw new FormatException("Subject set is not strictly ascending.");
+                destination[i] = BinaryPrimitives.ReadUInt128BigEndian(encoded.Slice(16 * i, 16));
+                if (i > 0 && destination[i] <= destination[i - 1]) throw new FormatException("Subject set is not strictly ascending.");
             }
-            return new SubjectSet(values);
+            return;
         }
         if (format != 1) throw new FormatException($"Unknown subject set format {format}.");
         var previous = UInt128.Zero;
@@ -121,9 +139,8 @@ public sealed class SubjectSet
             }
             if (i > 0 && delta == 0) throw new FormatException("Subject set is not strictly ascending.");
             previous += delta;
-            values[i] = previous;
+            destination[i] = previous;
         }
         if (position != encoded.Length) throw new FormatException("Trailing bytes after the subject set.");
-        return new SubjectSet(values);
     }
 }
