@@ -14,6 +14,7 @@
 #   --format        veil-load format (default import): import | ndjson | native | track-batch | track-get
 #   --max-slope     growth of the RSS floor (lowest RSS of each minute) over the last half that fails the soak,
 #                   MiB per minute (default 8)
+#   --warmup        seconds at the soak rate before the measured soak (default 30; JIT and GC settle, not timed)
 #   --store-memory-mb  the server's DuckDB memory limit (default 256, so the soak reaches that cap early and a
 #                   slope in the last half means growth beyond every configured bound)
 # Needs gnuplot (installed with apt-get if missing) for the PNG and dotnet-counters (installed into ~/.cache/veil-bench-tools with
@@ -29,6 +30,7 @@ FORMAT=import
 CONNECTIONS=8
 MAX_SLOPE=8
 STORE_MEMORY=256
+WARMUP=30
 while [ $# -gt 0 ]; do
     case "$1" in
         --short) DURATION=60; PEAK_SECONDS=8; shift ;;
@@ -40,7 +42,8 @@ while [ $# -gt 0 ]; do
         --peak-seconds) PEAK_SECONDS="$2"; shift 2 ;;
         --max-slope) MAX_SLOPE="$2"; shift 2 ;;
         --store-memory-mb) STORE_MEMORY="$2"; shift 2 ;;
-        -h | --help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --warmup) WARMUP="$2"; shift 2 ;;
+        -h | --help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "run-soak: unknown option $1 (try --help)" >&2; exit 2 ;;
     esac
 done
@@ -127,11 +130,11 @@ if [ -n "$COUNTERS" ]; then
 fi
 SOAK_START="$(date +%s)"
 log "soak: $FORMAT at $RATE events/s for ${DURATION}s"
-load_run "soak" "$WORK/soak.json" --duration "${DURATION}s" --rate "$RATE" --seed 2 || log "soak run ended with an error (kept)"
+load_run "soak" "$WORK/soak.json" --duration "${DURATION}s" --warmup "${WARMUP}s" --rate "$RATE" --seed 2 || log "soak run ended with an error (kept)"
 SOAK_END="$(date +%s)"
 # veil-load builds every request body before its clock starts: the soak proper begins after that.
 PREPARE_S="$(num_field prepare_s "$WORK/soak.json" || true)"
-SOAK_START=$((SOAK_START + $(printf '%.0f' "${PREPARE_S:-0}")))
+SOAK_START=$((SOAK_START + $(printf '%.0f' "${PREPARE_S:-0}") + WARMUP))
 sleep 2
 stop_pid "$COUNTERS_PID" 5
 COUNTERS_PID=""
@@ -202,7 +205,7 @@ fi
 
 cat >"$OUT.json" <<JSON
 {
-  "command": "bench/run-soak.sh --duration $DURATION --format $FORMAT --connections $CONNECTIONS --fraction $FRACTION --store-memory-mb $STORE_MEMORY",
+  "command": "bench/run-soak.sh --duration $DURATION --format $FORMAT --connections $CONNECTIONS --fraction $FRACTION --rate $RATE --warmup $WARMUP --store-memory-mb $STORE_MEMORY",
   "commit": "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)",
   "format": "$FORMAT",
   "connections": $CONNECTIONS,

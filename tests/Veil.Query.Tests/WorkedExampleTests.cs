@@ -80,6 +80,30 @@ public sealed class WorkedExampleTests : IDisposable
     }
 
     [Fact]
+    public void The_window_runs_from_the_first_entry_event_as_in_mixpanels_documentation()
+    {
+        // Mixpanel's funnels documentation (conversion window): A -> B -> C with a one-hour window; the user does A at
+        // 1pm and again at 1:30pm, B at 1:45pm and C at 2:15pm. The window starts at the first A and later As do not
+        // reset it, so the user converts to B but not to C.
+        Add("A", "ann", 0, 13);
+        Add("A", "ann", 0, 13, minute: 30);
+        Add("B", "ann", 0, 13, minute: 45);
+        Add("C", "ann", 0, 14, minute: 15);
+        // Unique funnels count a person once, on their first entry, even if they complete the funnel again later.
+        Add("A", "bob", 0, 9);
+        Add("B", "bob", 0, 9, minute: 10);
+        Add("C", "bob", 0, 9, minute: 20);
+        Add("A", "bob", 0, 15);
+        Add("B", "bob", 0, 15, minute: 10);
+        Add("C", "bob", 0, 15, minute: 20);
+        var (project, data) = Load();
+        var rows = Funnel(project, data, new FunnelQuery(DateRange.Absolute(Day, Day), "UTC",
+            [new("A", []), new("B", []), new("C", [])], 3_600, [], null, 10, []));
+        Assert.Equal([2L, 2L, 1L], rows[0].Counts);
+        Assert.Equal(1200.0, rows[0].MedianSeconds[2]); // bob's first run: 9:00 -> 9:20
+    }
+
+    [Fact]
     public void Strict_order_needs_consecutive_events_and_any_order_lets_later_steps_swap()
     {
         Add("Visit", "ann", 0, 9);

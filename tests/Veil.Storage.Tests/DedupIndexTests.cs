@@ -95,11 +95,13 @@ public sealed class DedupIndexTests
         Assert.Equal(1, index.DayCount);
         Assert.Equal(2, index.KeyCount);
 
-        // One apply larger than the budget keeps all its days until the next one.
-        for (ulong k = 1; k <= 5; k++) TryAdd(index, 2, D3, k);
+        // One apply larger than the budget keeps its day until the next one; the day's filter stops at the budget
+        // (saturated: its further keys are settled by the store).
+        for (ulong k = 1; k <= 5; k++) Assert.True(TryAdd(index, 2, D3, k));
         Commit(index);
         Assert.Equal(1, index.DayCount);
-        Assert.Equal(5, index.KeyCount);
+        Assert.Equal(3, index.KeyCount);
+        Assert.False(TryAdd(index, 2, D3, 5));
     }
 
     [Fact]
@@ -147,6 +149,27 @@ public sealed class DedupIndexTests
             apply.Clear();
         }
         Assert.True(index.Loads > 5);
+    }
+
+    [Fact]
+    public void A_day_that_fills_the_budget_stops_growing_and_stays_exact()
+    {
+        var random = new Random(3);
+        var index = NewIndex(maxKeys: 50);
+        var committed = new HashSet<ulong>();
+        for (var round = 0; round < 40; round++)
+        {
+            var apply = new HashSet<ulong>();
+            for (var i = 0; i < 20; i++)
+            {
+                var key = (ulong)random.Next(600);
+                Assert.Equal(!committed.Contains(key) && apply.Add(key), TryAdd(index, 1, D1, key));
+            }
+            Commit(index);
+            committed.UnionWith(apply);
+            Assert.True(index.KeyCount <= 50, $"{index.KeyCount} keys for a budget of 50");
+        }
+        Assert.True(committed.Count > 200);
     }
 
     [Fact]

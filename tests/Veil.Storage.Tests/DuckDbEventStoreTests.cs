@@ -22,6 +22,22 @@ public sealed class DuckDbEventStoreTests : IDisposable
     }
 
     [Fact]
+    public void A_day_beyond_the_dedup_budget_is_settled_by_the_store_and_stays_exact()
+    {
+        // A budget of 100 keys: the day saturates, and every later key is checked against the file (in one join for
+        // the 1,500-key applies, in a literal list for the small one).
+        using var store = DuckDbEventStore.Open(_dir.StoreFile, new DuckDbEventStoreOptions { MaxDedupKeys = 100 });
+        Assert.Equal(new StoreApplyResult(1500, 0, 0), store.Apply(At(1, UniqueBatch(Project, 1, 1500))));
+        Assert.Equal(new StoreApplyResult(0, 1500, 0), store.Apply(At(2, UniqueBatch(Project, 1, 1500)))); // the whole batch re-sent
+        var mixed = UniqueBatch(Project, 3, 10);
+        mixed.Events.AddRange(UniqueBatch(Project, 1, 5).Events); // five retries among ten new events
+        mixed.Events.Add(mixed.Events[0]);                           // and one duplicate inside the batch
+        Assert.Equal(new StoreApplyResult(10, 6, 0), store.Apply(At(3, mixed)));
+        Assert.Equal(1510, store.CountEvents(Project));
+        Assert.True(store.Dedup.KeyCount <= 100, $"{store.Dedup.KeyCount} keys held for a budget of 100");
+    }
+
+    [Fact]
     public void Apply_then_reopen_keeps_applied_lsn_and_counts()
     {
         using (var store = DuckDbEventStore.Open(_dir.StoreFile))

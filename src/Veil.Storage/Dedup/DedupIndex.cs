@@ -6,7 +6,8 @@ namespace Veil.Storage.Dedup;
 /// beyond a budget. A key the filter has certainly not seen is new; one it may have seen is <see cref="DedupVerdict.Unsure"/>
 /// and the store settles it with a query (true retries, and about 0.1% of new keys). Keys of the current apply are
 /// also held exactly, so duplicates inside one apply never need the store. Dedup stays exact while memory per key is
-/// a fraction of an exact set's.
+/// a fraction of an exact set's. A day whose filter reaches the whole key budget stops growing ("saturated"): from
+/// then on every key of that day is unsure and settled by the store, so a day of any volume holds bounded memory.
 /// </summary>
 /// <remarks>
 /// Used by the single store writer. Keys added during an apply are provisional: <see cref="Commit"/> accepts
@@ -50,7 +51,7 @@ internal sealed class DedupIndex
     {
         var node = Touch(projectId, day);
         if (node.Value.Pending.Contains(key)) return DedupVerdict.Duplicate;
-        if (node.Value.Keys.MayContain(key)) return DedupVerdict.Unsure;
+        if (node.Value.Saturated || node.Value.Keys.MayContain(key)) return DedupVerdict.Unsure;
         Record(node.Value, key);
         return DedupVerdict.New;
     }
@@ -107,7 +108,7 @@ internal sealed class DedupIndex
         }
         else
         {
-            node = _lru.AddFirst(new Day(id, Load(projectId, day), new UInt64Set()));
+            node = _lru.AddFirst(Load(id));
             _days.Add(id, node);
             KeyCount += node.Value.Keys.Count;
         }
@@ -117,18 +118,21 @@ internal sealed class DedupIndex
 
     private void Record(Day day, ulong key)
     {
-        day.Keys.Add(key);
         day.Pending.Add(key);
+        if (day.Saturated) return;
+        day.Keys.Add(key);
         KeyCount++;
+        day.Saturated = day.Keys.Count >= _maxKeys;
     }
 
-    private KeyFilter Load(int projectId, DateOnly day)
+    private Day Load((int Project, DateOnly Day) id)
     {
         Loads++;
-        var keys = _loadDay(projectId, day).ToList();
+        var keys = _loadDay(id.Project, id.Day).Take(checked((int)Math.Min(_maxKeys, int.MaxValue))).ToList();
         var filter = new KeyFilter(keys.Count * 2);
         foreach (var key in keys) filter.Add(key);
-        return filter;
+        // A day with at least the whole budget stored is settled by the store key by key.
+        return new Day(id, filter, new UInt64Set()) { Saturated = keys.Count >= _maxKeys };
     }
 
     private void Evict(LinkedListNode<Day> node)
@@ -138,6 +142,9 @@ internal sealed class DedupIndex
         KeyCount -= node.Value.Keys.Count;
     }
 
-    // Keys: every key stored or pending (filter); Pending: this apply's keys, exactly.
-    private sealed record Day((int Project, DateOnly Day) Id, KeyFilter Keys, UInt64Set Pending);
+    // Keys: every key stored or pending (filter), unless Saturated; Pending: this apply's keys, exactly.
+    private sealed record Day((int Project, DateOnly Day) Id, KeyFilter Keys, UInt64Set Pending)
+    {
+        public bool Saturated { get; set; }
+    }
 }

@@ -42,6 +42,7 @@ public sealed partial class DuckDbEventStore : IEventStore
         _dedup = new DedupIndex(LoadDayKeys, options.MaxDedupDays, options.MaxDedupKeys);
         _appliedLsn = ReadAppliedLsn(writer);
         TouchedIds.Create(writer);
+        TouchedIds.Execute(writer, "CREATE TEMP TABLE IF NOT EXISTS dedup_probe (k UBIGINT NOT NULL)");
         _identities = new DuckDbIdentityMap(writer);
         _identities.Reload();
         _profiles = new DuckDbProfiles(writer);
@@ -345,16 +346,7 @@ public sealed partial class DuckDbEventStore : IEventStore
         foreach (var group in _unsure.GroupBy(u => (u.Event.ProjectId, Day: DedupKey.DayOf(u.Event.TimeMs))))
         {
             var keys = group.Select(u => u.Key).Distinct().ToList();
-            var stored = new HashSet<ulong>();
-            // The keys are numbers written by this code, so a literal list is safe and lets DuckDB plan one IN filter.
-            using (var command = DuckDbCommands.Create(_writer,
-                       "SELECT dedup_key FROM events WHERE project_id = $project AND time >= $from AND time < $to AND dedup_key IN ("
-                       + string.Join(",", keys.Select(k => k.ToString(CultureInfo.InvariantCulture))) + ")",
-                       ("project", group.Key.ProjectId), ("from", DayStart(group.Key.Day)), ("to", DayEnd(group.Key.Day))))
-            using (var reader = command.ExecuteReader())
-            {
-                while (reader.Read()) stored.Add(reader.GetFieldValue<ulong>(0));
-            }
+            var stored = StoredAmong(group.Key.ProjectId, group.Key.Day, keys);
             foreach (var (e, key) in group)
             {
                 if (!stored.Contains(key) && _dedup.AddUnsure(group.Key.ProjectId, group.Key.Day, key)) _accepted.Add((e, key));
@@ -362,6 +354,35 @@ public sealed partial class DuckDbEventStore : IEventStore
             }
         }
         return duplicates;
+    }
+
+    // Which of keys are stored for the project on the day. A few keys go in a literal list (they are numbers written
+    // by this code, so that is safe); many (a saturated day: every key of the apply) through a temporary table and a join.
+    private HashSet<ulong> StoredAmong(int projectId, DateOnly day, List<ulong> keys)
+    {
+        const int MaxLiteralKeys = 1000;
+        var stored = new HashSet<ulong>();
+        string sql;
+        if (keys.Count <= MaxLiteralKeys)
+        {
+            sql = "SELECT dedup_key FROM events WHERE project_id = $project AND time >= $from AND time < $to AND dedup_key IN ("
+                + string.Join(",", keys.Select(k => k.ToString(CultureInfo.InvariantCulture))) + ")";
+        }
+        else
+        {
+            TouchedIds.Execute(_writer, "DELETE FROM dedup_probe");
+            using (var appender = _writer.CreateAppender("temp", "main", "dedup_probe"))
+            {
+                foreach (var key in keys) appender.CreateRow().AppendValue((ulong?)key).EndRow();
+            }
+            sql = "SELECT e.dedup_key FROM events e JOIN dedup_probe p ON p.k = e.dedup_key WHERE e.project_id = $project AND e.time >= $from AND e.time < $to";
+        }
+        using (var command = DuckDbCommands.Create(_writer, sql, ("project", projectId), ("from", DayStart(day)), ("to", DayEnd(day))))
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read()) stored.Add(reader.GetFieldValue<ulong>(0));
+        }
+        return stored;
     }
 
     private long AppendProfileUpdates(IReadOnlyList<(long Lsn, IngestBatch Batch)> batches)
