@@ -36,14 +36,6 @@ internal static class StoreHarness
         GC.Collect();
 
         using var store = DuckDbEventStore.Open(Path.Combine(dir, "store.duckdb"));
-        if (Environment.GetEnvironmentVariable("VEIL_DUCKDB_SET") is { Length: > 0 } settings)
-        {
-            using var c = new DuckDBConnection($"Data Source={Path.Combine(dir, "store.duckdb")}");
-            c.Open();
-            using var cmd = c.CreateCommand();
-            cmd.CommandText = settings;
-            cmd.ExecuteNonQuery();
-        }
         cpu = Process.GetCurrentProcess().TotalProcessorTime;
         watch.Restart();
         var decodeTime = TimeSpan.Zero;

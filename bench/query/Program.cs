@@ -48,6 +48,7 @@ var to30 = $"TIMESTAMP '{DateOnly.FromDateTime(start).AddDays(30):yyyy-MM-dd}'";
 const string Person = "coalesce(m.person, e.distinct_id)";
 const string Join = "FROM events e LEFT JOIN identity_map m ON m.project_id = e.project_id AND m.member = e.distinct_id";
 
+var funnel = new FunnelQuery(week, "UTC", [new("Signup", []), new("Add to Cart", []), new("Purchase", [])], 7 * 86_400, [], null, 10, []);
 var cases = new (string Name, Action Veil, string Baseline)[]
 {
     ("insights: events per day, one event", () => engine.Insights(1, new InsightsQuery(range, "UTC", Interval.Day, [new("Purchase", Measure.Total, [])], [], [], 10, null), "UTC", QueryOptions.None),
@@ -57,7 +58,7 @@ var cases = new (string Name, Action Veil, string Baseline)[]
         "t AS (SELECT b FROM b GROUP BY b ORDER BY count(*) DESC LIMIT 5) SELECT d, CASE WHEN b IN (SELECT b FROM t) THEN b END bk, count(DISTINCT p) FROM b GROUP BY d, bk"),
     ("insights: sum of a JSON property per week, Berlin time", () => engine.Insights(1, new InsightsQuery(range, "Europe/Berlin", Interval.Week, [new("Purchase", new(MeasureKind.Sum, new("amount")), [])], [], [], 10, null), "UTC", QueryOptions.None),
         $"SELECT date_trunc('week', timezone('Europe/Berlin', time AT TIME ZONE 'UTC')) w, sum(TRY_CAST(json_extract(properties, '$.amount') AS DOUBLE)) FROM events WHERE project_id = 1 AND event = 'Purchase' AND time >= {from} AND time < {to} GROUP BY w"),
-    ("funnel: 3 steps, 7-day window, 30 days", () => engine.Funnel(1, new FunnelQuery(week, "UTC", [new("Signup", []), new("Add to Cart", []), new("Purchase", [])], 7 * 86_400, [], null, 10, []), "UTC", QueryOptions.None),
+    ("funnel: 3 steps, 7-day window, 30 days", () => engine.Funnel(1, funnel, "UTC", QueryOptions.None),
         $"WITH e AS (SELECT {Person} p, e.event, e.time t {Join} WHERE e.project_id = 1 AND e.event IN ('Signup', 'Add to Cart', 'Purchase') AND e.time >= {from} AND e.time < {to30} + INTERVAL 7 DAY), " +
         $"s1 AS (SELECT p, min(t) t1 FROM e WHERE event = 'Signup' AND t < {to30} GROUP BY p), " +
         "s2 AS (SELECT s1.p, s1.t1, min(e.t) t2 FROM s1 JOIN e ON e.p = s1.p AND e.event = 'Add to Cart' AND e.t > s1.t1 AND e.t <= s1.t1 + INTERVAL 7 DAY GROUP BY ALL), " +
@@ -65,7 +66,7 @@ var cases = new (string Name, Action Veil, string Baseline)[]
         "SELECT count(*), count(s2.p), count(s3.p), median(epoch(s3.t3 - s1.t1)) FROM s1 LEFT JOIN s2 USING (p) LEFT JOIN s3 USING (p)"),
     // The same funnel against a hand-written query that also breaks same-millisecond ties by $insert_id, as Veil does
     // (the plain baseline above drops a step at the same millisecond as the previous one): the same answer exactly.
-    ("funnel: 3 steps, 7-day window, 30 days, ties by insert id", () => engine.Funnel(1, new FunnelQuery(week, "UTC", [new("Signup", []), new("Add to Cart", []), new("Purchase", [])], 7 * 86_400, [], null, 10, []), "UTC", QueryOptions.None),
+    ("funnel: 3 steps, 7-day window, 30 days, ties by insert id", () => engine.Funnel(1, funnel, "UTC", QueryOptions.None),
         $"WITH e AS (SELECT {Person} p, e.event, e.time t, e.insert_id id {Join} WHERE e.project_id = 1 AND e.event IN ('Signup', 'Add to Cart', 'Purchase') AND e.time >= {from} AND e.time < {to30} + INTERVAL 7 DAY), " +
         $"s1 AS (SELECT p, min({{'t': t, 'id': id}}) k FROM e WHERE event = 'Signup' AND t < {to30} GROUP BY p), " +
         "s2 AS (SELECT s1.p, s1.k.t t1, min({'t': e.t, 'id': e.id}) k FROM s1 JOIN e ON e.p = s1.p AND e.event = 'Add to Cart' AND (e.t > s1.k.t OR (e.t = s1.k.t AND e.id > s1.k.id)) AND e.t <= s1.k.t + INTERVAL 7 DAY GROUP BY ALL), " +
@@ -116,7 +117,7 @@ foreach (var (name, veil, baseline) in cases)
         // Both answers side by side (the funnels print their step counts), to check the baseline computes the same thing.
         if (name.StartsWith("funnel", StringComparison.Ordinal))
         {
-            var report = engine.Funnel(1, new FunnelQuery(week, "UTC", [new("Signup", []), new("Add to Cart", []), new("Purchase", [])], 7 * 86_400, [], null, 10, []), "UTC", QueryOptions.None);
+            var report = engine.Funnel(1, funnel, "UTC", QueryOptions.None);
             Console.WriteLine($"## {name}\nveil: {string.Join(" | ", report.Rows[0].Counts)} | median {report.Rows[0].MedianSeconds[^1]}");
         }
         foreach (var row in store.Query(baseline, []).Take(10)) Console.WriteLine("sql:  " + string.Join(" | ", row));

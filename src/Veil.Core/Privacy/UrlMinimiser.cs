@@ -25,7 +25,8 @@ public static class UrlMinimiser
         return MinimiseWithUri(asString ?? url.ToString());
     }
 
-    private static string? MinimiseWithUri(string url)
+    // The general path, through Uri; internal so tests hold the plain-URL path to it.
+    internal static string? MinimiseWithUri(string url)
     {
         if (string.IsNullOrWhiteSpace(url)) return null;
         if (!Uri.TryCreate(url.Trim(), UriKind.Absolute, out var uri)) return null;
@@ -60,7 +61,7 @@ public static class UrlMinimiser
         return HostOnlyWithUri(asString ?? url.ToString());
     }
 
-    private static string? HostOnlyWithUri(string url)
+    internal static string? HostOnlyWithUri(string url)
     {
         if (string.IsNullOrWhiteSpace(url)) return null;
         if (url == "$direct") return url;

@@ -92,9 +92,6 @@ internal sealed class DedupIndex
         _touched.Clear();
     }
 
-    /// <summary>Bytes held by the filters of the days in memory.</summary>
-    public long AllocatedBytes => _days.Values.Sum(d => d.Value.Keys.AllocatedBytes);
-
     private LinkedListNode<Day> Touch(int projectId, DateOnly day)
     {
         var id = (projectId, day);

@@ -13,4 +13,12 @@ internal static class DuckDbCommands
         foreach (var (name, value) in parameters) command.Parameters.Add(new DuckDBParameter(name, value));
         return command;
     }
+
+    /// <summary>Runs <paramref name="sql"/> (no parameters, no result) on <paramref name="connection"/>.</summary>
+    public static void Execute(DuckDBConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
 }

@@ -42,7 +42,7 @@ public sealed partial class DuckDbEventStore : IEventStore
         _dedup = new DedupIndex(LoadDayKeys, options.MaxDedupDays, options.MaxDedupKeys);
         _appliedLsn = ReadAppliedLsn(writer);
         TouchedIds.Create(writer);
-        TouchedIds.Execute(writer, "CREATE TEMP TABLE IF NOT EXISTS dedup_probe (k UBIGINT NOT NULL)");
+        DuckDbCommands.Execute(writer, "CREATE TEMP TABLE IF NOT EXISTS dedup_probe (k UBIGINT NOT NULL)");
         _identities = new DuckDbIdentityMap(writer);
         _identities.Reload();
         _profiles = new DuckDbProfiles(writer);
@@ -370,7 +370,7 @@ public sealed partial class DuckDbEventStore : IEventStore
         }
         else
         {
-            TouchedIds.Execute(_writer, "DELETE FROM dedup_probe");
+            DuckDbCommands.Execute(_writer, "DELETE FROM dedup_probe");
             using (var appender = _writer.CreateAppender("temp", "main", "dedup_probe"))
             {
                 foreach (var key in keys) appender.CreateRow().AppendValue((ulong?)key).EndRow();

@@ -35,7 +35,7 @@ internal sealed class DuckDbIdentityMap(DuckDBConnection writer)
         var changes = Graph.TakeChanges();
         if (changes.Count == 0) return 0;
         TouchedIds.Fill(_writer, changes.Select(c => (c.ProjectId, c.Member, (string?)null)));
-        TouchedIds.Execute(_writer, """
+        DuckDbCommands.Execute(_writer, """
             DELETE FROM identity_map USING touched_ids t
             WHERE identity_map.project_id = t.project_id AND identity_map.member = t.id
             """);

@@ -87,11 +87,11 @@ internal sealed class DuckDbProfiles(DuckDBConnection writer)
     private void Save(Dictionary<ProfileKey, ProfileState> states)
     {
         // touched_ids still lists exactly these keys (filled by Load).
-        TouchedIds.Execute(_writer, """
+        DuckDbCommands.Execute(_writer, """
             DELETE FROM profiles USING touched_ids t
             WHERE t.group_key IS NULL AND profiles.project_id = t.project_id AND profiles.person = t.id
             """);
-        TouchedIds.Execute(_writer, """
+        DuckDbCommands.Execute(_writer, """
             DELETE FROM group_profiles USING touched_ids t
             WHERE group_profiles.project_id = t.project_id AND group_profiles.group_id = t.id AND group_profiles.group_key = t.group_key
             """);

@@ -103,7 +103,7 @@ internal static class DuckDbSchema
     /// <exception cref="InvalidOperationException">The file was written by a newer Veil.</exception>
     public static void Migrate(DuckDBConnection connection)
     {
-        Execute(connection, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+        DuckDbCommands.Execute(connection, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
         var version = ReadVersion(connection);
         if (version > CurrentVersion)
         {
@@ -113,8 +113,8 @@ internal static class DuckDbSchema
         for (var next = version + 1; next <= CurrentVersion; next++)
         {
             using var transaction = connection.BeginTransaction();
-            Execute(connection, Migrations[next - 1]);
-            Execute(connection, "DELETE FROM schema_version");
+            DuckDbCommands.Execute(connection, Migrations[next - 1]);
+            DuckDbCommands.Execute(connection, "DELETE FROM schema_version");
             using (var command = connection.CreateCommand())
             {
                 command.CommandText = "INSERT INTO schema_version VALUES ($version)";
@@ -130,12 +130,5 @@ internal static class DuckDbSchema
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT max(version) FROM schema_version";
         return command.ExecuteScalar() is int version ? version : 0;
-    }
-
-    private static void Execute(DuckDBConnection connection, string sql)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
     }
 }

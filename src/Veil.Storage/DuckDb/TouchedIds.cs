@@ -10,7 +10,7 @@ namespace Veil.Storage.DuckDb;
 internal static class TouchedIds
 {
     public static void Create(DuckDBConnection writer) =>
-        Execute(writer, "CREATE TEMP TABLE IF NOT EXISTS touched_ids (project_id INTEGER NOT NULL, id UUID NOT NULL, group_key VARCHAR)");
+        DuckDbCommands.Execute(writer, "CREATE TEMP TABLE IF NOT EXISTS touched_ids (project_id INTEGER NOT NULL, id UUID NOT NULL, group_key VARCHAR)");
 
     public static void Fill(DuckDBConnection writer, IEnumerable<(int ProjectId, Pseudonym Id, string? GroupKey)> ids)
     {
@@ -22,12 +22,5 @@ internal static class TouchedIds
         }
     }
 
-    public static void Clear(DuckDBConnection writer) => Execute(writer, "DELETE FROM touched_ids");
-
-    public static void Execute(DuckDBConnection writer, string sql)
-    {
-        using var command = writer.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
-    }
+    public static void Clear(DuckDBConnection writer) => DuckDbCommands.Execute(writer, "DELETE FROM touched_ids");
 }
