@@ -7,8 +7,10 @@ namespace Veil.Security.Ledger;
 
 /// <summary>
 /// The access ledger (promise 3): every read appends an entry, durably, before any byte is returned.
-/// Appends from concurrent requests are group-committed (one write and one fsync per batch): the first waiting caller
-/// writes the batch and grows the in-memory Merkle tree. A failed append fails every read in its batch.
+/// Each read writes its own entry (writes are ordered by a lock) and then makes it durable with an fdatasync on its own
+/// thread: a sync covers every entry written before it began, so a read whose entry an in-flight sync already covers
+/// waits for that one, and a read written after it starts its own beside it (at most two in flight) instead of queueing
+/// behind it. The in-memory Merkle tree grows only over the durable prefix, in index order.
 /// </summary>
 /// <remarks>
 /// How a read endpoint uses it: <c>await ledger.AppendAsync(record)</c> after computing the answer and before writing it;
@@ -19,11 +21,19 @@ public sealed class AccessLedger : IAsyncDisposable, IDisposable
     private readonly ILedgerStore _store;
     private readonly MerkleTree _tree = new();
     private readonly Lock _treeLock = new();
-    private readonly Lock _pendingLock = new();
-    private List<Pending> _pending = [];
-    private bool _leaderActive;
+    // Orders writes: index assignment, the file write and the queue of written entries.
+    private readonly Lock _writeLock = new();
+    private readonly Queue<Written> _written = new(); // written, not yet on the tree (under _syncLock once enqueued)
+    private long _writtenCount;
     private bool _closed;
+    private int _appending;
+    // Sync state, a monitor: durable prefix, syncs in flight and the target of the newest one.
+    private readonly object _syncLock = new();
+    private long _durableCount;
+    private int _syncsInFlight;
+    private long _newestSyncTarget;
     private LedgerAppendException? _fault;
+    private const int MaxSyncsInFlight = 2;
     private readonly CheckpointSigner? _signer;
     private readonly CheckpointStore? _checkpoints;
     private readonly LedgerIndex? _index;
@@ -35,8 +45,6 @@ public sealed class AccessLedger : IAsyncDisposable, IDisposable
     private readonly SemaphoreSlim _checkpointGate = new(1, 1);
     private SignedCheckpoint? _latest;
     private bool _disposed;
-    private readonly SemaphoreSlim _handoff = new(0);
-    private Thread? _handoffThread;
 
     /// <summary>
     /// A ledger over <paramref name="store"/> whose stored leaf hashes are <paramref name="storedLeafHashes"/> (in order).
@@ -49,6 +57,7 @@ public sealed class AccessLedger : IAsyncDisposable, IDisposable
         EnsureThreadPoolHeadroom();
         foreach (var hash in storedLeafHashes) _tree.AppendLeafHash(hash);
         if ((long)_tree.Size != store.Count) throw new ArgumentException($"{_tree.Size} leaf hashes for {store.Count} stored entries.", nameof(storedLeafHashes));
+        _writtenCount = _durableCount = (long)_tree.Size;
         _signer = signer;
         _checkpoints = checkpoints;
         _index = index;
@@ -135,27 +144,21 @@ public sealed class AccessLedger : IAsyncDisposable, IDisposable
     /// Records a read. Completes once the entry is durable; throws <see cref="LedgerAppendException"/> when it could not be
     /// recorded, in which case the caller must return nothing of the read.
     /// </summary>
-    public async Task<LedgerEntry> AppendAsync(AccessRecord record, CancellationToken cancellationToken = default)
+    public Task<LedgerEntry> AppendAsync(AccessRecord record, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(record);
         // Promise 1 holds for the ledger too: a query that names someone by email or phone is recorded with the value redacted.
         var scan = PiiScanner.Default.Scan("query", record.Query);
         if (scan.HasHits) record = record with { Query = PiiRedactor.Apply(record.Query, scan, PiiPolicyAction.Redact).Value ?? "[redacted]" };
-        var pending = new Pending(record);
-        bool lead;
-        lock (_pendingLock)
+        cancellationToken.ThrowIfCancellationRequested();
+        try
         {
-            if (_fault is { } fault) throw new LedgerAppendException(fault.Message, fault);
-            if (_closed) throw new LedgerAppendException("The access ledger is closed.");
-            _pending.Add(pending);
-            lead = !_leaderActive;
-            if (lead) _leaderActive = true;
+            return Task.FromResult(Append(record));
         }
-        // Group commit, leader/follower: the caller that finds no write in progress writes every waiting entry itself
-        // (no thread hop when reads are sparse); callers arriving meanwhile wait for the next batch.
-        if (lead) Lead(pending);
-        // Not cancellable once queued: the entry may already be on disk, and over-recording is the safe side.
-        return await pending.Completion.Task.WaitAsync(cancellationToken);
+        catch (LedgerAppendException e)
+        {
+            return Task.FromException<LedgerEntry>(e);
+        }
     }
 
     /// <summary>The root hash of the first <paramref name="size"/> entries.</summary>
@@ -258,47 +261,10 @@ public sealed class AccessLedger : IAsyncDisposable, IDisposable
         }
     }
 
-    // Writes batches until none wait; a request's leader stops once its own entry is written and hands the rest to the pool.
-    private void Lead(Pending? own)
-    {
-        while (true)
-        {
-            List<Pending> batch;
-            lock (_pendingLock)
-            {
-                if (_pending.Count == 0 || _fault is not null)
-                {
-                    _leaderActive = false;
-                    return;
-                }
-                if (own is not null && own.Completion.Task.IsCompleted)
-                {
-                    // The next batch is led by the ledger's own thread: the request returns, and no thread-pool thread
-                    // blocks in the write (on a two-core machine the pool has two, and requests queue behind them).
-                    _handoffThread ??= StartHandoffThread();
-                    _handoff.Release();
-                    return;
-                }
-                if (_pending.Count <= _options.MaxBatch)
-                {
-                    batch = _pending;
-                    _pending = [];
-                }
-                else
-                {
-                    batch = _pending.GetRange(0, _options.MaxBatch);
-                    _pending.RemoveRange(0, _options.MaxBatch);
-                }
-            }
-            WriteBatch(batch);
-        }
-    }
-
     private static int _headroomChecked;
 
-    // A sparse read leads its own group commit on its request's pool thread and blocks there for the write and sync
-    // (handing every append to the ledger's own thread instead costs a thread wake-up per read: p50 1–2 ms on a busy
-    // two-core machine). With the pool's default minimum of one worker per core, one blocked worker left reads queued
+    // A read writes and syncs its entry on its request's pool thread and blocks there (handing every append to a ledger
+    // thread instead costs a thread wake-up per read: p50 1–2 ms on a busy two-core machine). With the pool's default minimum of one worker per core, one blocked worker left reads queued
     // for tens to hundreds of milliseconds in `ledger-load` (up to 600 queued; issue delay p99 65–560 ms); with two
     // more workers, at most 4 queued and p99 2 ms. So the minimum is raised once, never lowered.
     private static void EnsureThreadPoolHeadroom()
@@ -309,73 +275,125 @@ public sealed class AccessLedger : IAsyncDisposable, IDisposable
         if (workers < wanted) ThreadPool.SetMinThreads(wanted, io);
     }
 
-    private Thread StartHandoffThread()
+    // Writes the entry, then returns once it is durable (or throws, and the read must return nothing).
+    private LedgerEntry Append(AccessRecord record)
     {
-        var thread = new Thread(() =>
+        LedgerEntry entry;
+        lock (_writeLock)
+        {
+            if (Volatile.Read(ref _fault) is { } fault) throw new LedgerAppendException(fault.Message, fault);
+            if (_closed) throw new LedgerAppendException("The access ledger is closed.");
+            // Under the lock, so entry times never go backwards along the log.
+            var now = DateTimeOffset.FromUnixTimeMilliseconds(_time.GetUtcNow().ToUnixTimeMilliseconds());
+            entry = new LedgerEntry(_writtenCount, now, record);
+            StoredLedgerRecord stored;
+            try
+            {
+                var bytes = LedgerEntryCodec.Encode(entry);
+                stored = new StoredLedgerRecord(entry.Index, bytes, MerkleHash.Leaf(bytes));
+                // Written, not yet synced; a failed write is cut off again by the store, so nothing follows it.
+                _store.Append([stored], sync: false);
+            }
+            catch (Exception e)
+            {
+                _logger.LogError("Access ledger append failed; the read was refused: {Error}", e.Message);
+                throw new LedgerAppendException("The access ledger could not record this read, so it was refused.", e);
+            }
+            lock (_syncLock) _written.Enqueue(new Written(entry, stored));
+            _writtenCount++;
+            _appending++;
+        }
+        try
+        {
+            if (_options.Sync == LedgerSync.EveryBatch) AwaitDurable(entry.Index);
+            else lock (_syncLock) MarkDurable(entry.Index + 1);
+            return entry;
+        }
+        finally
+        {
+            lock (_writeLock) _appending--;
+        }
+    }
+
+    // Returns once entry `index` is durable: a sync in flight that began after it was written covers it; otherwise this
+    // thread syncs itself, beside at most one other sync.
+    private void AwaitDurable(long index)
+    {
+        long target;
+        lock (_syncLock)
         {
             while (true)
             {
-                _handoff.Wait();
-                if (Volatile.Read(ref _disposed) && !Volatile.Read(ref _leaderActive)) return;
-                Lead(null);
+                if (_fault is { } fault) throw new LedgerAppendException(fault.Message, fault);
+                if (_durableCount > index) return;
+                var covered = _syncsInFlight > 0 && _newestSyncTarget > index;
+                if (!covered && _syncsInFlight < MaxSyncsInFlight) break;
+                Monitor.Wait(_syncLock);
             }
-        })
-        { IsBackground = true, Name = "Veil ledger writer" };
-        thread.Start();
-        return thread;
-    }
-
-    private void WriteBatch(List<Pending> batch)
-    {
-        var records = new List<StoredLedgerRecord>(batch.Count);
-        var entries = new List<LedgerEntry>(batch.Count);
-        var now = DateTimeOffset.FromUnixTimeMilliseconds(_time.GetUtcNow().ToUnixTimeMilliseconds());
+            _syncsInFlight++;
+            target = _durableCount + _written.Count; // everything written so far: this sync covers all of it
+            _newestSyncTarget = target;
+        }
+        Exception? failure = null;
         try
         {
-            var next = _store.Count;
-            foreach (var p in batch)
-            {
-                var entry = new LedgerEntry(next + entries.Count, now, p.Record);
-                var bytes = LedgerEntryCodec.Encode(entry);
-                entries.Add(entry);
-                records.Add(new StoredLedgerRecord(entry.Index, bytes, MerkleHash.Leaf(bytes)));
-            }
-            _store.Append(records, sync: _options.Sync == LedgerSync.EveryBatch);
+            _store.Sync();
         }
         catch (Exception e)
         {
-            _logger.LogError("Access ledger append failed; {Count} reads refused: {Error}", batch.Count, e.Message);
-            var failure = new LedgerAppendException("The access ledger could not record this read, so it was refused.", e);
-            foreach (var p in batch) p.Completion.TrySetException(failure);
-            return;
+            failure = e;
+        }
+        lock (_syncLock)
+        {
+            _syncsInFlight--;
+            if (failure is not null)
+            {
+                // Whether the written entries reached the disk is unknown: fail closed, every read waiting or to come
+                // is refused until a restart rereads the log (entries that did land record refused reads: the safe side).
+                _logger.LogCritical("Access ledger fsync failed; refusing reads until restart: {Error}", failure.Message);
+                _fault ??= new LedgerAppendException("The access ledger could not make this read's entry durable, so it was refused; restart Veil.", failure);
+            }
+            else
+            {
+                MarkDurable(target);
+            }
+            Monitor.PulseAll(_syncLock);
+            if (_fault is { } fault) throw new LedgerAppendException(fault.Message, fault);
+        }
+    }
+
+    // Under _syncLock: the first `count` entries are durable; the tree and the index take them in order.
+    private void MarkDurable(long count)
+    {
+        if (count <= _durableCount || _fault is not null) return;
+        var added = new List<Written>((int)(count - _durableCount));
+        while (_durableCount < count)
+        {
+            added.Add(_written.Dequeue());
+            _durableCount++;
         }
         try
         {
             lock (_treeLock)
             {
-                foreach (var r in records) _tree.AppendLeafHash(r.LeafHash);
+                foreach (var w in added) _tree.AppendLeafHash(w.Stored.LeafHash);
             }
         }
         catch (Exception e)
         {
             // The entries are durable but the tree is not: fail closed until a restart rebuilds it from the log.
             _logger.LogCritical("Access ledger tree update failed; refusing reads until restart: {Error}", e.Message);
-            var failure = new LedgerAppendException("The access ledger is in an inconsistent state; restart Veil.", e);
-            List<Pending> rest;
-            lock (_pendingLock)
-            {
-                _fault = failure;
-                rest = _pending;
-                _pending = [];
-            }
-            foreach (var p in batch.Concat(rest)) p.Completion.TrySetException(failure);
+            _fault = new LedgerAppendException("The access ledger is in an inconsistent state; restart Veil.", e);
             return;
         }
-        for (var i = 0; i < batch.Count; i++) batch[i].Completion.TrySetResult(entries[i]);
         if (_index is not null)
         {
-            var indexed = new IndexedEntry[entries.Count];
-            for (var i = 0; i < entries.Count; i++) indexed[i] = new IndexedEntry(entries[i], _store.Locate(entries[i].Index), 4 + records[i].Entry.Length + MerkleHash.Size);
+            var indexed = new IndexedEntry[added.Count];
+            for (var i = 0; i < added.Count; i++)
+            {
+                var w = added[i];
+                indexed[i] = new IndexedEntry(w.Entry, _store.Locate(w.Entry.Index), 4 + w.Stored.Entry.Length + MerkleHash.Size);
+            }
             _index.Enqueue(indexed);
         }
     }
@@ -388,17 +406,12 @@ public sealed class AccessLedger : IAsyncDisposable, IDisposable
         _checkpointTimer?.Dispose();
         while (true)
         {
-            lock (_pendingLock)
+            lock (_writeLock)
             {
                 _closed = true;
-                if (!_leaderActive) break;
+                if (_appending == 0) break;
             }
             await Task.Delay(1);
-        }
-        if (_handoffThread is { } handoff)
-        {
-            _handoff.Release(); // no leader is active any more: the thread sees _disposed and ends
-            handoff.Join();
         }
         if (_syncTimer is not null)
         {
@@ -426,9 +439,5 @@ public sealed class AccessLedger : IAsyncDisposable, IDisposable
     /// <inheritdoc />
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
-    private sealed class Pending(AccessRecord record)
-    {
-        public AccessRecord Record { get; } = record;
-        public TaskCompletionSource<LedgerEntry> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    }
+    private sealed record Written(LedgerEntry Entry, StoredLedgerRecord Stored);
 }

@@ -9,6 +9,9 @@ public sealed class FaultInjectingLedgerStore(ILedgerStore inner) : ILedgerStore
     /// <summary>While true, every append throws an <see cref="IOException"/> and stores nothing.</summary>
     public bool FailAppends { get; set; }
 
+    /// <summary>While true, every sync throws an <see cref="IOException"/> (the write itself succeeds).</summary>
+    public bool FailSyncs { get; set; }
+
     /// <summary>Appends attempted while failing.</summary>
     public int FailedAppends { get; private set; }
 
@@ -29,7 +32,7 @@ public sealed class FaultInjectingLedgerStore(ILedgerStore inner) : ILedgerStore
     /// <inheritdoc />
     public void Sync()
     {
-        if (FailAppends) throw new IOException("Injected ledger sync failure.");
+        if (FailAppends || FailSyncs) throw new IOException("Injected ledger sync failure.");
         inner.Sync();
     }
 

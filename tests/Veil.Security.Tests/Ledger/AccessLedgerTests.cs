@@ -38,7 +38,7 @@ public sealed class AccessLedgerTests
     public async Task ConcurrentReadersEachGetOneDistinctDurableEntry()
     {
         using var dir = new TempDirectory();
-        await using (var ledger = AccessLedger.Open(dir.Path, LedgerTestData.Key(), new AccessLedgerOptions { CheckpointInterval = TimeSpan.Zero, MaxBatch = 64 }))
+        await using (var ledger = AccessLedger.Open(dir.Path, LedgerTestData.Key(), new AccessLedgerOptions { CheckpointInterval = TimeSpan.Zero }))
         {
             var entries = await Task.WhenAll(Enumerable.Range(0, 2000).Select(i => Task.Run(() => ledger.AppendAsync(LedgerTestData.Read(i)))));
             Assert.Equal(Enumerable.Range(0, 2000).Select(i => (long)i), entries.Select(e => e.Index).Order());
@@ -109,6 +109,31 @@ public sealed class AccessLedgerTests
         var next = await ledger.AppendAsync(LedgerTestData.Read(2));
         Assert.Equal(1, next.Index);
         Assert.Equal(LedgerTestData.Read(2).Query, ledger.ReadEntry(1).Record.Query);
+    }
+
+    [Fact]
+    public async Task AFailedSyncRefusesTheReadAndEveryLaterOneUntilRestart()
+    {
+        using var dir = new TempDirectory();
+        var store = new FaultInjectingLedgerStore(FileLedgerStore.Open(LedgerPaths.Log(dir.Path), out var hashes));
+        await using (var ledger = new AccessLedger(store, hashes))
+        {
+            await ledger.AppendAsync(LedgerTestData.Read(0));
+            store.FailSyncs = true;
+            await Assert.ThrowsAsync<LedgerAppendException>(() => ledger.AppendAsync(LedgerTestData.Read(1)));
+            Assert.Equal(1, ledger.Size); // the tree holds only what is known durable
+
+            // Whether the written entry reached the disk is unknown, so the ledger stays closed even once syncs work.
+            store.FailSyncs = false;
+            var later = await Assert.ThrowsAsync<LedgerAppendException>(() => ledger.AppendAsync(LedgerTestData.Read(2)));
+            Assert.Contains("restart", later.Message, StringComparison.OrdinalIgnoreCase);
+        }
+
+        // After a restart the log is reread: the refused read's entry is there (over-recording is the safe side) and valid.
+        await using var reopened = AccessLedger.Open(dir.Path, LedgerTestData.Key());
+        Assert.Equal(2, reopened.Size);
+        Assert.Equal(LedgerTestData.Read(1).Query, reopened.ReadEntry(1).Record.Query);
+        Assert.Equal(2, (await reopened.AppendAsync(LedgerTestData.Read(3))).Index);
     }
 
     [Fact]
