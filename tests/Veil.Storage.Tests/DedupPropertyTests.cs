@@ -25,11 +25,16 @@ public sealed class DedupPropertyTests : IDisposable
                 events.Length == 0 ? events : [.. events, .. events.Take(resends)])
             .Array[1, 6];
 
-    [Fact]
-    public void Stored_count_equals_a_hash_set_reference_across_batches_calls_and_reopens()
+    // With a budget of 4 keys, days saturate at once and most keys are settled by the store, over time spans that
+    // leave out the half-day gaps between this generator's times.
+    [Theory]
+    [InlineData(16_000_000)]
+    [InlineData(4)]
+    public void Stored_count_equals_a_hash_set_reference_across_batches_calls_and_reopens(long maxDedupKeys)
     {
         var nextProjectBase = 0;
-        var store = DuckDbEventStore.Open(_dir.StoreFile, new DuckDbEventStoreOptions { MaxDedupDays = 2 });
+        var options = new DuckDbEventStoreOptions { MaxDedupDays = 2, MaxDedupKeys = maxDedupKeys };
+        var store = DuckDbEventStore.Open(_dir.StoreFile, options);
         try
         {
             Gen.Select(GenBatches, Gen.Int[1, 3], Gen.Bool).Sample((batches, batchesPerCall, reopen) =>
@@ -58,7 +63,7 @@ public sealed class DedupPropertyTests : IDisposable
                     if (reopen)
                     {
                         store.Dispose();
-                        store = DuckDbEventStore.Open(_dir.StoreFile, new DuckDbEventStoreOptions { MaxDedupDays = 2 });
+                        store = DuckDbEventStore.Open(_dir.StoreFile, options);
                     }
                 }
                 Assert.Equal(expectedStored, stored);
@@ -70,5 +75,26 @@ public sealed class DedupPropertyTests : IDisposable
         {
             store.Dispose();
         }
+    }
+
+    [Fact]
+    public void Time_spans_cover_every_probe_and_skip_only_wide_gaps()
+    {
+        Gen.Select(Gen.Long[0, 5_000_000].Array[0, 40], Gen.Int[1, 8], Gen.Long[0, 200_000]).Sample((times, maxSpans, minGap) =>
+        {
+            var spans = DuckDbEventStore.TimeSpans(times, maxSpans, minGap);
+            Assert.Equal(times.Length == 0, spans.Count == 0);
+            Assert.True(spans.Count <= maxSpans);
+            foreach (var t in times) Assert.Single(spans, s => s.From <= t && t <= s.To);
+            for (var i = 1; i < spans.Count; i++)
+            {
+                Assert.True(spans[i].From - spans[i - 1].To > minGap, "a span boundary at a gap no wider than the minimum");
+                Assert.DoesNotContain(times, t => spans[i - 1].To < t && t < spans[i].From);
+            }
+            // Fewer spans than allowed: every gap wider than the minimum was left out.
+            var sorted = times.Distinct().Order().ToArray();
+            var wideGaps = sorted.Skip(1).Where((t, i) => t - sorted[i] > minGap).Count();
+            Assert.Equal(Math.Min(wideGaps + (times.Length > 0 ? 1 : 0), maxSpans), spans.Count);
+        });
     }
 }

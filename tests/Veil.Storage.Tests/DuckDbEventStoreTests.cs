@@ -38,6 +38,30 @@ public sealed class DuckDbEventStoreTests : IDisposable
     }
 
     [Fact]
+    public void A_saturated_day_finds_retries_scattered_over_the_day()
+    {
+        // Live traffic plus stragglers hours apart: the store is asked about several separate time spans.
+        using var store = DuckDbEventStore.Open(_dir.StoreFile, new DuckDbEventStoreOptions { MaxDedupKeys = 10 });
+        var hours = new[] { 1, 5, 6, 20, 23 };
+        var first = new IngestBatch();
+        foreach (var h in hours)
+        {
+            for (var i = 0; i < 400; i++) first.Events.Add(Event(Project, "Page View", Day0Ms + h * 3_600_000L + i * 10L, $"h{h}-{i}", person: i % 7));
+        }
+        Assert.Equal(new StoreApplyResult(2000, 0, 0), store.Apply(At(1, first)));
+
+        // One retry from each hour (literal list), then every event again beside new ones (a join).
+        var retries = Batch([.. hours.Select(h => Event(Project, "Page View", Day0Ms + h * 3_600_000L + 70L, $"h{h}-7", person: 0))]);
+        Assert.Equal(new StoreApplyResult(0, 5, 0), store.Apply(At(2, retries)));
+        var again = new IngestBatch();
+        again.Events.AddRange(first.Events);
+        again.Events.Add(Event(Project, "Page View", Day0Ms + 3 * 3_600_000L, "new-1", person: 1));
+        again.Events.Add(Event(Project, "Page View", Day0Ms + 1 * 3_600_000L + 5L, "new-2", person: 1)); // inside a stored span
+        Assert.Equal(new StoreApplyResult(2, 2000, 0), store.Apply(At(3, again)));
+        Assert.Equal(2002, store.CountEvents(Project));
+    }
+
+    [Fact]
     public void Apply_then_reopen_keeps_applied_lsn_and_counts()
     {
         using (var store = DuckDbEventStore.Open(_dir.StoreFile))

@@ -338,15 +338,14 @@ public sealed partial class DuckDbEventStore : IEventStore
         }
     }
 
-    // Keys the dedup filter may have seen: one query per (project, day) finds which are stored; the rest are new
-    // (false positives of the filter) unless this apply already took the same key. Returns the duplicates.
+    // Keys the dedup filter may have seen: one query per (project, day) and time span finds which are stored; the rest
+    // are new (false positives of the filter) unless this apply already took the same key. Returns the duplicates.
     private long SettleUnsure()
     {
         long duplicates = 0;
         foreach (var group in _unsure.GroupBy(u => (u.Event.ProjectId, Day: DedupKey.DayOf(u.Event.TimeMs))))
         {
-            var keys = group.Select(u => u.Key).Distinct().ToList();
-            var stored = StoredAmong(group.Key.ProjectId, group.Key.Day, keys);
+            var stored = StoredAmong(group.Key.ProjectId, group);
             foreach (var (e, key) in group)
             {
                 if (!stored.Contains(key) && _dedup.AddUnsure(group.Key.ProjectId, group.Key.Day, key)) _accepted.Add((e, key));
@@ -356,16 +355,21 @@ public sealed partial class DuckDbEventStore : IEventStore
         return duplicates;
     }
 
-    // Which of keys are stored for the project on the day. A few keys go in a literal list (they are numbers written
-    // by this code, so that is safe); many (a saturated day: every key of the apply) through a temporary table and a join.
-    private HashSet<ulong> StoredAmong(int projectId, DateOnly day, List<ulong> keys)
+    // Which of the probed keys are stored for the project. A key includes its event's time, so a stored match has
+    // exactly that time: only the rows in the probes' time spans are read (DuckDB skips row groups outside them by
+    // their min/max), which for live traffic is the last few row groups, not the whole day (a saturated day sends
+    // every key of every apply here). A few keys go in a literal list (numbers written by this code, so that is safe);
+    // many through a temporary table and a join.
+    private HashSet<ulong> StoredAmong(int projectId, IEnumerable<(StoredEvent Event, ulong Key)> probes)
     {
         const int MaxLiteralKeys = 1000;
+        var keys = probes.Select(p => p.Key).Distinct().ToList();
+        var spans = TimeSpans(probes.Select(p => p.Event.TimeMs));
         var stored = new HashSet<ulong>();
         string sql;
         if (keys.Count <= MaxLiteralKeys)
         {
-            sql = "SELECT dedup_key FROM events WHERE project_id = $project AND time >= $from AND time < $to AND dedup_key IN ("
+            sql = "SELECT dedup_key FROM events WHERE project_id = $project AND time >= $from AND time <= $to AND dedup_key IN ("
                 + string.Join(",", keys.Select(k => k.ToString(CultureInfo.InvariantCulture))) + ")";
         }
         else
@@ -375,14 +379,40 @@ public sealed partial class DuckDbEventStore : IEventStore
             {
                 foreach (var key in keys) appender.CreateRow().AppendValue((ulong?)key).EndRow();
             }
-            sql = "SELECT e.dedup_key FROM events e JOIN dedup_probe p ON p.k = e.dedup_key WHERE e.project_id = $project AND e.time >= $from AND e.time < $to";
+            sql = "SELECT e.dedup_key FROM events e JOIN dedup_probe p ON p.k = e.dedup_key WHERE e.project_id = $project AND e.time >= $from AND e.time <= $to";
         }
-        using (var command = DuckDbCommands.Create(_writer, sql, ("project", projectId), ("from", DayStart(day)), ("to", DayEnd(day))))
-        using (var reader = command.ExecuteReader())
+        foreach (var (from, to) in spans)
         {
+            using var command = DuckDbCommands.Create(_writer, sql, ("project", projectId), ("from", ToTimestamp(from)), ("to", ToTimestamp(to)));
+            using var reader = command.ExecuteReader();
             while (reader.Read()) stored.Add(reader.GetFieldValue<ulong>(0));
         }
         return stored;
+    }
+
+    /// <summary>
+    /// Covers <paramref name="timesMs"/> with at most <paramref name="maxSpans"/> closed spans, leaving out the widest
+    /// gaps longer than <paramref name="minGapMs"/> (so one late straggler does not stretch a query over the whole day;
+    /// shorter gaps are not worth a query of their own, as a row group holds seconds of live traffic).
+    /// </summary>
+    internal static List<(long From, long To)> TimeSpans(IEnumerable<long> timesMs, int maxSpans = 8, long minGapMs = 60_000)
+    {
+        var times = timesMs.Distinct().Order().ToArray();
+        if (times.Length == 0) return [];
+        // The maxSpans - 1 widest gaps split the sorted times; ties keep the earlier gap.
+        var cuts = Enumerable.Range(1, times.Length - 1)
+            .Where(i => times[i] - times[i - 1] > minGapMs)
+            .OrderByDescending(i => times[i] - times[i - 1]).ThenBy(i => i)
+            .Take(maxSpans - 1).Order().ToList();
+        var spans = new List<(long, long)>(cuts.Count + 1);
+        var start = 0;
+        foreach (var cut in cuts)
+        {
+            spans.Add((times[start], times[cut - 1]));
+            start = cut;
+        }
+        spans.Add((times[start], times[^1]));
+        return spans;
     }
 
     private long AppendProfileUpdates(IReadOnlyList<(long Lsn, IngestBatch Batch)> batches)
