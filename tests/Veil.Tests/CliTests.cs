@@ -75,7 +75,7 @@ public partial class CliTests
     }
 
     [Fact]
-    public async Task Serve_refuses_a_key_file_inside_the_data_directory_plain_http_unless_asked_and_a_starved_store()
+    public async Task Serve_refuses_a_key_file_inside_the_data_directory_plain_http_unless_asked_a_starved_store_and_a_tiny_wal()
     {
         await using var veil = await VeilProcess.CreateAsync();
         var inside = Path.Combine(veil.DataDirectory, "master.key");
@@ -91,6 +91,10 @@ public partial class CliTests
         (exit, output) = await VeilProcess.RunCliAsync(veil.ConfigDirectory, "serve", "--data", veil.DataDirectory, "--key-file", veil.KeyFile, "--urls", veil.BaseUrl, "--store-memory-mb", "16");
         Assert.Equal(2, exit);
         Assert.Contains("--store-memory-mb 16 is too small", output, StringComparison.Ordinal);
+
+        (exit, output) = await VeilProcess.RunCliAsync(veil.ConfigDirectory, "serve", "--data", veil.DataDirectory, "--key-file", veil.KeyFile, "--urls", veil.BaseUrl, "--wal-backlog-mb", "8");
+        Assert.Equal(2, exit);
+        Assert.Contains("--wal-backlog-mb 8 is too small", output, StringComparison.Ordinal);
     }
 
     [Fact]

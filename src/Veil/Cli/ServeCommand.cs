@@ -62,6 +62,11 @@ internal sealed class ServerOptionSet
         Description = "Memory the embedded event store (DuckDB) may use for its buffers and queries, in MiB (at least 64); beyond it queries spill to disk.",
         DefaultValueFactory = _ => 1024,
     };
+    private readonly Option<int> _walBacklog = new("--wal-backlog-mb")
+    {
+        Description = "Disk the write-ahead log may hold for events acknowledged but not yet in the store, in MiB (at least 16); past it new requests get 503 + Retry-After. A larger backlog absorbs longer bursts and takes longer to replay after a crash.",
+        DefaultValueFactory = _ => 512,
+    };
     private readonly Option<string?> _publicUrl = new("--public-url") { Description = "The URL people reach Veil at (the passkey origin), e.g. https://veil.example.com." };
     private readonly Option<bool> _quiet = new("--quiet") { Description = "Log warnings and errors only." };
     private readonly Option<string?> _geoip = new("--geoip")
@@ -91,11 +96,15 @@ internal sealed class ServerOptionSet
         command.Options.Add(_quiet);
         command.Options.Add(_kThreshold);
         command.Options.Add(_storeMemory);
+        command.Options.Add(_walBacklog);
         command.Options.Add(_publicUrl);
         command.Options.Add(_geoip);
         command.Options.Add(_ledgerCheckpointFile);
         command.Options.Add(_ledgerCheckpointWebhook);
     }
+
+    private static long WalBacklogBytes(int mib) =>
+        mib >= 16 ? mib * 1024L * 1024 : throw new StartupException($"--wal-backlog-mb {mib} is too small; give the write-ahead log at least 16 MiB.");
 
     public VeilServerOptions Build(ParseResult parse, string dataDirectory, Core.Privacy.MasterKey masterKey)
     {
@@ -125,6 +134,7 @@ internal sealed class ServerOptionSet
                 : null,
             KThreshold = parse.GetValue(_kThreshold),
             StoreMemoryMiB = parse.GetValue(_storeMemory),
+            MaxUncheckpointedWalBytes = WalBacklogBytes(parse.GetValue(_walBacklog)),
             PublicUrl = parse.GetValue(_publicUrl),
         };
     }
