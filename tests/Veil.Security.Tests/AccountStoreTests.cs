@@ -1,4 +1,6 @@
 using Veil.Security.Access;
+using Veil.Security.Guard;
+using Veil.Security.Tests.Ledger;
 using Veil.Storage.Metadata;
 using Veil.Storage.Sqlite;
 
@@ -48,5 +50,31 @@ public sealed class AccountStoreTests
         Assert.NotNull(accounts.FindSession(Accounts.SessionTokens.Hash(token)));
         var file = File.ReadAllBytes(Path.Combine(directory, "meta.db")).Concat(File.Exists(Path.Combine(directory, "meta.db-wal")) ? File.ReadAllBytes(Path.Combine(directory, "meta.db-wal")) : []).ToArray();
         Assert.Equal(-1, file.AsSpan().IndexOf(System.Text.Encoding.UTF8.GetBytes(token)));
+    }
+
+    [Fact]
+    public void Suspensions_and_their_lifts_survive_a_reopen()
+    {
+        using var dir = new TempDirectory();
+        var path = Path.Combine(dir.Path, "meta.db");
+        var time = new ManualTime(new DateTimeOffset(2026, 11, 29, 9, 0, 0, TimeSpan.Zero));
+        using (var accounts = SqliteAccountStore.Open(path))
+        {
+            var store = new AccountSuspensionStore(accounts, time);
+            store.Suspend(GuardSubject.Credential, "key-1", "over budget");
+            store.Suspend(GuardSubject.Principal, "alice", "over budget");
+            time.Advance(TimeSpan.FromMinutes(3));
+            store.Lift(GuardSubject.Credential, "key-1");
+            Assert.Equal(time.GetUtcNow(), store.LastLifted(GuardSubject.Credential, "key-1"));
+        }
+        using (var accounts = SqliteAccountStore.Open(path))
+        {
+            var store = new AccountSuspensionStore(accounts, time);
+            Assert.False(store.IsSuspended(GuardSubject.Credential, "key-1"));
+            Assert.True(store.IsSuspended(GuardSubject.Principal, "alice"));
+            Assert.Equal(new DateTimeOffset(2026, 11, 29, 9, 3, 0, TimeSpan.Zero), store.LastLifted(GuardSubject.Credential, "key-1"));
+            Assert.Null(store.LastLifted(GuardSubject.Principal, "alice"));
+            Assert.Null(store.LastLifted(GuardSubject.Principal, "key-1")); // a credential's lift is not its namesake principal's
+        }
     }
 }

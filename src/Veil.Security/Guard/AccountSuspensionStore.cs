@@ -13,6 +13,7 @@ public sealed class AccountSuspensionStore : ISuspensionStore
     private readonly IAccountStore _accounts;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<(string Subject, string Id), byte> _suspended = new();
+    private readonly ConcurrentDictionary<(string Subject, string Id), DateTimeOffset> _lifted = new();
 
     /// <summary>Loads the stored suspensions from <paramref name="accounts"/>.</summary>
     public AccountSuspensionStore(IAccountStore accounts, TimeProvider? time = null)
@@ -20,6 +21,7 @@ public sealed class AccountSuspensionStore : ISuspensionStore
         _accounts = accounts;
         _time = time ?? TimeProvider.System;
         foreach (var s in accounts.ListSuspensions()) _suspended[(s.Subject, s.Id)] = 0;
+        foreach (var (subject, id, at) in accounts.ListGuardResets()) _lifted[(subject, id)] = at;
     }
 
     /// <summary>The stored name of a subject kind.</summary>
@@ -39,9 +41,16 @@ public sealed class AccountSuspensionStore : ISuspensionStore
     /// <inheritdoc />
     public void Lift(GuardSubject subject, string id)
     {
+        // The reset first: budgets rebuilt from the ledger after a restart must not count the reads before it.
+        var at = _time.GetUtcNow();
+        _accounts.PutGuardReset(Name(subject), id, at);
+        _lifted[(Name(subject), id)] = at;
         _accounts.DeleteSuspension(Name(subject), id);
         _suspended.TryRemove((Name(subject), id), out _);
     }
+
+    /// <inheritdoc />
+    public DateTimeOffset? LastLifted(GuardSubject subject, string id) => _lifted.TryGetValue((Name(subject), id), out var at) ? at : null;
 
     /// <summary>Every current suspension, oldest first.</summary>
     public IReadOnlyList<SuspensionRecord> All => _accounts.ListSuspensions();

@@ -7,8 +7,8 @@ namespace Veil.Security.Guard;
 /// Per-credential and per-principal budgets on distinct persons exposed (per hour, per day) and rows returned (per hour).
 /// Called before a read is served, with the persons and rows it would return: crossing a budget denies the read, suspends
 /// the credential or principal until an owner re-enables it, and raises an alert. A principal's hour far above its own
-/// history raises an alert even under budget. Thread-safe. State lives in memory (budgets restart empty with the process;
-/// suspensions go through <see cref="ISuspensionStore"/>).
+/// history raises an alert even under budget. Thread-safe. Usage lives in memory and is rebuilt at start from the access
+/// ledger's last day (<see cref="Restore"/>); suspensions go through <see cref="ISuspensionStore"/>.
 /// </summary>
 public sealed class ExfiltrationGuard
 {
@@ -25,7 +25,7 @@ public sealed class ExfiltrationGuard
     {
         _options = options;
         _alerts = alerts;
-        _suspensions = suspensions ?? new InMemorySuspensionStore();
+        _suspensions = suspensions ?? new InMemorySuspensionStore(time);
         _time = time ?? TimeProvider.System;
     }
 
@@ -75,6 +75,35 @@ public sealed class ExfiltrationGuard
         }
         if (spike is not null) _alerts.Raise(spike);
         return GuardDecision.Allow;
+    }
+
+    /// <summary>
+    /// Charges reads already served (ledger entries, oldest first) to the budgets, so a restart does not hand every
+    /// credential a fresh hour and day. Reads before an owner re-enabled a credential or principal are not counted for
+    /// it. Raises no alerts and suspends nothing: these reads were allowed when they happened.
+    /// </summary>
+    public void Restore(IEnumerable<LedgerEntry> entries)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        var now = _time.GetUtcNow();
+        lock (_gate)
+        {
+            foreach (var entry in entries)
+            {
+                var r = entry.Record;
+                if (entry.Time > now || (r.Subjects.Count == 0 && r.Rows == 0)) continue;
+                if (!(_suspensions.LastLifted(GuardSubject.Credential, r.Credential) >= entry.Time))
+                {
+                    Get(_credentials, r.Credential, entry.Time).Charge(entry.Time, r.Subjects.Values, r.Rows);
+                }
+                if (!(_suspensions.LastLifted(GuardSubject.Principal, r.Principal) >= entry.Time))
+                {
+                    var usage = Get(_principals, r.Principal, entry.Time);
+                    usage.RollClockHour(entry.Time.UtcTicks / TimeSpan.TicksPerHour, _options.History);
+                    usage.Charge(entry.Time, r.Subjects.Values, r.Rows);
+                }
+            }
+        }
     }
 
     /// <summary>Whether reads by this credential or principal are refused.</summary>

@@ -9,6 +9,9 @@ public interface ISuspensionStore
     /// <summary>Suspends <paramref name="id"/>, with the reason shown to owners.</summary>
     void Suspend(GuardSubject subject, string id, string reason);
 
-    /// <summary>Lifts a suspension.</summary>
+    /// <summary>Lifts a suspension, and remembers when: the budgets of <paramref name="id"/> count afresh from then.</summary>
     void Lift(GuardSubject subject, string id);
+
+    /// <summary>When an owner last re-enabled <paramref name="id"/>, or null if never.</summary>
+    DateTimeOffset? LastLifted(GuardSubject subject, string id);
 }

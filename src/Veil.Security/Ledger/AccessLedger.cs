@@ -193,6 +193,23 @@ public sealed class AccessLedger : IAsyncDisposable, IDisposable
         return LedgerEntryCodec.Decode(stored.Entry);
     }
 
+    /// <summary>
+    /// The entries recorded at or after <paramref name="from"/>, oldest first: read back from the end of the log (entry
+    /// times never decrease along it), at most the newest <paramref name="maxEntries"/>.
+    /// </summary>
+    public List<LedgerEntry> EntriesSince(DateTimeOffset from, int maxEntries = 1_000_000)
+    {
+        var entries = new List<LedgerEntry>();
+        for (var i = Size - 1; i >= 0 && entries.Count < maxEntries; i--)
+        {
+            var entry = LedgerEntryCodec.Decode(_store.Read(i).Entry);
+            if (entry.Time < from) break;
+            entries.Add(entry);
+        }
+        entries.Reverse();
+        return entries;
+    }
+
     /// <summary>The incident report for <paramref name="query"/> over every entry recorded so far.</summary>
     public async Task<IncidentReport> ReportAsync(IncidentQuery query)
     {

@@ -67,4 +67,11 @@ public interface IAccountStore : IDisposable
     /// <summary>Lifts a suspension; false if there was none.</summary>
     bool DeleteSuspension(string subject, string id);
     IReadOnlyList<SuspensionRecord> ListSuspensions();
+
+    /// <summary>
+    /// Records that an owner re-enabled <paramref name="id"/> at <paramref name="at"/>: the exfiltration guard's budgets
+    /// start afresh then, also when they are rebuilt from the access ledger after a restart.
+    /// </summary>
+    void PutGuardReset(string subject, string id, DateTimeOffset at);
+    IReadOnlyList<(string Subject, string Id, DateTimeOffset At)> ListGuardResets();
 }

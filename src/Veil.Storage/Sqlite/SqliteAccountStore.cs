@@ -80,6 +80,11 @@ public sealed class SqliteAccountStore : IAccountStore
                 reason TEXT NOT NULL,
                 suspended_at INTEGER NOT NULL,
                 PRIMARY KEY (subject, id));
+            CREATE TABLE IF NOT EXISTS guard_resets (
+                subject TEXT NOT NULL,
+                id TEXT NOT NULL,
+                reset_at INTEGER NOT NULL,
+                PRIMARY KEY (subject, id));
             """);
         // Service accounts made before scopes existed keep what they could do then: /import and aggregate reads.
         var columns = store.Columns("service_accounts");
@@ -245,6 +250,13 @@ public sealed class SqliteAccountStore : IAccountStore
         NonQuery("DELETE FROM suspensions WHERE subject = $s AND id = $i", ("$s", subject), ("$i", id)) > 0;
 
     public IReadOnlyList<SuspensionRecord> ListSuspensions() => QuerySuspensions("ORDER BY suspended_at, subject, id");
+
+    public void PutGuardReset(string subject, string id, DateTimeOffset at) =>
+        NonQuery("INSERT INTO guard_resets (subject, id, reset_at) VALUES ($s, $i, $a) ON CONFLICT(subject, id) DO UPDATE SET reset_at = excluded.reset_at",
+            ("$s", subject), ("$i", id), ("$a", at.ToUnixTimeMilliseconds()));
+
+    public IReadOnlyList<(string Subject, string Id, DateTimeOffset At)> ListGuardResets() =>
+        Query("SELECT subject, id, reset_at FROM guard_resets ORDER BY subject, id", r => (r.GetString(0), r.GetString(1), FromMs(r.GetInt64(2))));
 
     public void Dispose() => _connection.Dispose();
 

@@ -209,7 +209,12 @@ public sealed class VeilServer : IAsyncDisposable
             };
             if (options.GuardAlertWebhook is { } hook) sinks.Add(new WebhookGuardAlertSink(new HttpClient { Timeout = TimeSpan.FromSeconds(10) }, hook));
             // Suspensions live in meta.db: a stopped credential stays stopped across restarts until an owner lifts it.
-            return new ExfiltrationGuard(options.Guard, new Veil.Access.GuardAlertFanOut(sinks), new AccountSuspensionStore(accountStore, options.Time), options.Time);
+            var guard = new ExfiltrationGuard(options.Guard, new Veil.Access.GuardAlertFanOut(sinks), new AccountSuspensionStore(accountStore, options.Time), options.Time);
+            // Budgets count the last day's reads, not only those since this start: a restart hands nobody a fresh day.
+            var served = ledger.EntriesSince(options.Time.GetUtcNow() - TimeSpan.FromDays(1));
+            guard.Restore(served);
+            if (served.Count > 0) services.GetRequiredService<ILoggerFactory>().CreateLogger("Veil.Guard").LogInformation("Exfiltration guard budgets restored from {Count} ledger entries of the last 24 hours.", served.Count);
+            return guard;
         });
         builder.Services.AddSingleton<Veil.Access.ReadRecorder>();
         builder.Services.AddSingleton<IMetadataStore>(metadata);

@@ -41,6 +41,53 @@ public sealed class ExfiltrationGuardTests
     }
 
     [Fact]
+    public async Task BudgetsAreRebuiltFromTheLastDayOfTheLedgerAfterARestartExceptBeforeAReenable()
+    {
+        using var dir = new TempDirectory();
+        var time = new ManualTime(new DateTimeOffset(2026, 11, 2, 8, 0, 0, TimeSpan.Zero));
+        var options = new GuardOptions { Credential = new Budget(100, 150, 10_000), Principal = new Budget(10_000, 10_000, 1_000_000) };
+        var suspensions = new InMemorySuspensionStore(time);
+        var ledgerOptions = new AccessLedgerOptions { CheckpointInterval = TimeSpan.Zero };
+        AccessRecord Read(SubjectSet persons) => LedgerTestData.Read(0, credential: "key-1", principal: "alice") with { Subjects = persons, Rows = persons.Count };
+
+        await using (var ledger = AccessLedger.Open(dir.Path, LedgerTestData.Key(), ledgerOptions, time))
+        {
+            var guard = new ExfiltrationGuard(options, new BannerGuardAlertSink(), suspensions, time);
+            await LedgeredRead.RecordAsync(ledger, guard, Read(Persons(0, 60)));   // more than a day before the restart
+            time.Advance(TimeSpan.FromHours(25));
+            await LedgeredRead.RecordAsync(ledger, guard, Read(Persons(100, 60))); // within the day and the hour
+        }
+
+        // "Restart": a fresh guard over the reopened ledger.
+        await using (var ledger = AccessLedger.Open(dir.Path, LedgerTestData.Key(), ledgerOptions, time))
+        {
+            var guard = new ExfiltrationGuard(options, new BannerGuardAlertSink(), suspensions, time);
+            var served = ledger.EntriesSince(time.GetUtcNow() - TimeSpan.FromDays(1));
+            Assert.Single(served);
+            guard.Restore(served);
+            // The day holds 60 persons (not 120: the first read has aged out), so 40 more fit the day's 150 ...
+            Assert.True(guard.Check("alice", "key-1", Persons(300, 40), 40).Allowed);
+            // ... but the hour already holds 100: the restart did not hand the credential a fresh hour.
+            var denied = guard.Check("alice", "key-1", Persons(400, 1), 1);
+            Assert.False(denied.Allowed);
+            Assert.Contains("101 distinct persons in the last hour", denied.Reason);
+
+            time.Advance(TimeSpan.FromMinutes(5));
+            guard.Reenable(GuardSubject.Credential, "key-1");
+            time.Advance(TimeSpan.FromMinutes(5));
+        }
+
+        // After the owner's re-enable and another restart, the reads before it no longer count for the credential.
+        await using (var ledger = AccessLedger.Open(dir.Path, LedgerTestData.Key(), ledgerOptions, time))
+        {
+            var guard = new ExfiltrationGuard(options, new BannerGuardAlertSink(), suspensions, time);
+            guard.Restore(ledger.EntriesSince(time.GetUtcNow() - TimeSpan.FromDays(1)));
+            Assert.True(guard.Check("alice", "key-1", Persons(500, 100), 100).Allowed);
+            Assert.False(guard.Check("alice", "key-1", Persons(600, 1), 1).Allowed);
+        }
+    }
+
+    [Fact]
     public void TheDailyAndRowBudgetsHoldAcrossHours()
     {
         var (guard, _, time) = Make();

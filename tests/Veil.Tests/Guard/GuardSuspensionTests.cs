@@ -78,6 +78,27 @@ public sealed class GuardSuspensionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_restart_does_not_hand_the_credential_a_fresh_budget()
+    {
+        var users = Enumerable.Range(0, 5).Select(i => $"restarted-{i}").ToArray();
+        await SeedAsync(users);
+        foreach (var user in users[..2]) await ProfileApi.LookupAsync(_client, _project, "scraper:" + _secret, user);
+
+        _client.Dispose();
+        _veil = await _veil.RestartAsync();
+        _client = _veil.CreateClient(cookies: false);
+        // Two persons before the restart, one more fits the budget of three; the fourth is refused and suspends it.
+        var (third, _) = await ProfileApi.LookupAsync(_client, _project, "scraper:" + _secret, users[2]);
+        Assert.Equal(HttpStatusCode.OK, third);
+        var guard = _veil.Server.Services.GetRequiredService<ExfiltrationGuard>();
+        Assert.False(guard.IsSuspended(GuardSubject.Credential, "scraper"));
+        var (fourth, body) = await ProfileApi.LookupAsync(_client, _project, "scraper:" + _secret, users[3]);
+        Assert.Equal(HttpStatusCode.Forbidden, fourth);
+        Assert.Contains("4 distinct persons in the last hour", body?.ToJsonString(), StringComparison.Ordinal);
+        Assert.True(guard.IsSuspended(GuardSubject.Credential, "scraper"));
+    }
+
+    [Fact]
     public async Task The_owner_sees_the_alert_re_enables_the_credential_and_it_works_again_and_the_ledger_has_it()
     {
         await ExhaustBudgetAsync();
