@@ -32,6 +32,7 @@ public sealed partial class DuckDbEventStore : IEventStore
     private readonly DuckDbIdentityMap _identities;
     private readonly DuckDbProfiles _profiles;
     private readonly int _threads;
+    private byte[] _utf8 = new byte[4096];
     private long _appliedLsn;
     private volatile bool _disposed;
 
@@ -341,7 +342,7 @@ public sealed partial class DuckDbEventStore : IEventStore
                 .AppendValue(e.Url)
                 .AppendValue(e.ReferrerHost)
                 .AppendValue(e.Screen)
-                .AppendValue(JsonColumn.EnsureValid(e.PropertiesJson))
+                .AppendValue(JsonColumn.EnsureValidUtf8(e.PropertiesJson, ref _utf8))
                 .AppendValue((DateTime?)ingestedAt)
                 .EndRow();
         }
