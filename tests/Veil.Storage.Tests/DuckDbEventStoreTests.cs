@@ -62,6 +62,23 @@ public sealed class DuckDbEventStoreTests : IDisposable
     }
 
     [Fact]
+    public void Apply_runs_on_one_duckdb_thread_and_gives_queries_their_threads_back()
+    {
+        using var store = DuckDbEventStore.Open(_dir.StoreFile);
+        var before = Setting(store, "threads");
+        store.Apply(At(1, UniqueBatch(Project, 1, 10)));
+        Assert.Equal(before, Setting(store, "threads"));
+        Assert.Equal("0", Setting(store, "max_vacuum_tasks"));
+        Assert.Throws<ArgumentException>(() => store.Apply(At(1, UniqueBatch(Project, 1, 10)))); // rejected before the switch
+        store.FaultPoint = point => throw new IOException(point);
+        Assert.Throws<IOException>(() => store.Apply(At(2, UniqueBatch(Project, 2, 10))));
+        Assert.Equal(before, Setting(store, "threads"));
+    }
+
+    private static string Setting(DuckDbEventStore store, string name) =>
+        Convert.ToString(store.Query($"SELECT current_setting('{name}')", []).Single()[0], CultureInfo.InvariantCulture)!;
+
+    [Fact]
     public void Apply_then_reopen_keeps_applied_lsn_and_counts()
     {
         using (var store = DuckDbEventStore.Open(_dir.StoreFile))

@@ -20,4 +20,18 @@ public sealed class JsonColumnTests
         Assert.Same(json, JsonColumn.EnsureValid(json));
         Assert.StartsWith("{\"$veil_invalid_json\":", JsonColumn.EnsureValid(json[..^1]), StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("{\"a\":[1,2.5,null],\"ü\":\"€\"}")]
+    [InlineData("{\"a\":")]
+    [InlineData("{} {}")]
+    public void Utf8_form_is_the_bytes_of_the_string_form(string json)
+    {
+        var buffer = new byte[4];
+        var bytes = JsonColumn.EnsureValidUtf8(json, ref buffer);
+        Assert.Equal(JsonColumn.EnsureValid(json), System.Text.Encoding.UTF8.GetString(bytes));
+        var longJson = "{\"k\":\"" + new string('x', 10_000) + "\"}";
+        Assert.Equal(longJson, System.Text.Encoding.UTF8.GetString(JsonColumn.EnsureValidUtf8(longJson, ref buffer)));
+        Assert.StartsWith("{\"$veil_invalid_json\":", System.Text.Encoding.UTF8.GetString(JsonColumn.EnsureValidUtf8(longJson[..^1], ref buffer)), StringComparison.Ordinal);
+    }
 }

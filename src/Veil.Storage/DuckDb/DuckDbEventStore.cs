@@ -31,6 +31,8 @@ public sealed partial class DuckDbEventStore : IEventStore
     private readonly List<(StoredEvent Event, ulong Key)> _unsure = [];
     private readonly DuckDbIdentityMap _identities;
     private readonly DuckDbProfiles _profiles;
+    private readonly int _threads;
+    private byte[] _utf8 = new byte[4096];
     private long _appliedLsn;
     private volatile bool _disposed;
 
@@ -46,6 +48,8 @@ public sealed partial class DuckDbEventStore : IEventStore
         _identities = new DuckDbIdentityMap(writer);
         _identities.Reload();
         _profiles = new DuckDbProfiles(writer);
+        using var threads = DuckDbCommands.Create(writer, "SELECT current_setting('threads')");
+        _threads = Convert.ToInt32(threads.ExecuteScalar(), CultureInfo.InvariantCulture);
     }
 
     /// <inheritdoc />
@@ -77,6 +81,7 @@ public sealed partial class DuckDbEventStore : IEventStore
             // Passed to DuckDB as a configuration option when it opens the file.
             builder["checkpoint_threshold"] = string.Create(CultureInfo.InvariantCulture, $"{options.CheckpointThresholdBytes}B");
             builder["memory_limit"] = string.Create(CultureInfo.InvariantCulture, $"{options.MemoryLimitBytes / (1024 * 1024)}MB");
+            if (!options.VacuumOnCheckpoint) builder["max_vacuum_tasks"] = "0";
             var connectionString = builder.ConnectionString;
             writer = new DuckDBConnection(connectionString);
             try
@@ -110,6 +115,10 @@ public sealed partial class DuckDbEventStore : IEventStore
             var lastLsn = ValidateLsns(batches, _appliedLsn);
             long duplicates = 0;
             long profileUpdates = 0;
+            // DuckDB's worker threads do not speed up appends and commits of this size: the connection's own thread
+            // spins waiting for their tasks, so one thread costs ~1.3 µs less CPU per event (and less wall time).
+            // The setting is the database's, so queries running meanwhile get one thread too.
+            DuckDbCommands.Execute(_writer, "SET threads = 1");
             try
             {
                 var graph = _identities.Graph;
@@ -163,6 +172,7 @@ public sealed partial class DuckDbEventStore : IEventStore
             {
                 _accepted.Clear();
                 _unsure.Clear();
+                RestoreThreads();
             }
         }
     }
@@ -332,7 +342,7 @@ public sealed partial class DuckDbEventStore : IEventStore
                 .AppendValue(e.Url)
                 .AppendValue(e.ReferrerHost)
                 .AppendValue(e.Screen)
-                .AppendValue(JsonColumn.EnsureValid(e.PropertiesJson))
+                .AppendValue(JsonColumn.EnsureValidUtf8(e.PropertiesJson, ref _utf8))
                 .AppendValue((DateTime?)ingestedAt)
                 .EndRow();
         }
@@ -457,6 +467,18 @@ public sealed partial class DuckDbEventStore : IEventStore
         catch (DuckDBException)
         {
             // The connection is unusable; the next Apply fails too and the host restarts from the file.
+        }
+    }
+
+    private void RestoreThreads()
+    {
+        try
+        {
+            DuckDbCommands.Execute(_writer, string.Create(CultureInfo.InvariantCulture, $"SET threads = {_threads}"));
+        }
+        catch (DuckDBException)
+        {
+            // Queries run on one thread until the next apply restores it; not worth failing an apply over.
         }
     }
 

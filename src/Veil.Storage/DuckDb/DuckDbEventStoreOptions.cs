@@ -24,4 +24,13 @@ public sealed record DuckDbEventStoreOptions
     /// gigabytes; a bounded pool keeps memory flat (queries spill to disk beyond it).
     /// </summary>
     public long MemoryLimitBytes { get; init; } = 1L * 1024 * 1024 * 1024;
+
+    /// <summary>
+    /// Whether DuckDB's checkpoints merge small row groups ("vacuum"). An apply of more than one row group's worth of
+    /// events (122,880) leaves a partly filled row group behind, and a vacuuming checkpoint rewrites it together with its
+    /// full neighbours: about 2 µs per stored event, a third of the writer's cost. Off, the table keeps some partly
+    /// filled row groups (queries read them as fast) and rows deleted from the profile tables keep their space until
+    /// their whole row group is deleted.
+    /// </summary>
+    public bool VacuumOnCheckpoint { get; init; }
 }

@@ -19,6 +19,21 @@ internal static class JsonColumn
     /// <summary><paramref name="json"/> itself if it is one well-formed JSON value, else it wrapped as a string.</summary>
     public static string EnsureValid(string json) => IsValid(json) ? json : Wrap(json);
 
+    /// <summary>
+    /// The UTF-8 bytes of <see cref="EnsureValid"/>'s result, written into <paramref name="buffer"/> (grown when too
+    /// small). The appender would make these bytes from the string anyway; making them here checks and converts once.
+    /// </summary>
+    public static Span<byte> EnsureValidUtf8(string json, ref byte[] buffer)
+    {
+        var max = Encoding.UTF8.GetMaxByteCount(json.Length);
+        if (buffer.Length < max) buffer = new byte[Math.Max(max, buffer.Length * 2)];
+        var length = Encoding.UTF8.GetBytes(json, buffer);
+        if (IsValid(buffer.AsSpan(0, length))) return buffer.AsSpan(0, length);
+        var wrapped = Wrap(json);
+        if (buffer.Length < Encoding.UTF8.GetMaxByteCount(wrapped.Length)) buffer = new byte[Encoding.UTF8.GetMaxByteCount(wrapped.Length)];
+        return buffer.AsSpan(0, Encoding.UTF8.GetBytes(wrapped, buffer));
+    }
+
     public static bool IsValid(string json)
     {
         var max = Encoding.UTF8.GetMaxByteCount(json.Length);
@@ -27,7 +42,19 @@ internal static class JsonColumn
         try
         {
             var length = Encoding.UTF8.GetBytes(json, buffer);
-            var reader = new Utf8JsonReader(buffer[..length], Options);
+            return IsValid(buffer[..length]);
+        }
+        finally
+        {
+            if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    private static bool IsValid(ReadOnlySpan<byte> utf8)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(utf8, Options);
             if (!reader.Read()) return false;
             reader.Skip();
             // A second value or trailing garbage throws here (multiple values are not allowed).
@@ -36,10 +63,6 @@ internal static class JsonColumn
         catch (JsonException)
         {
             return false;
-        }
-        finally
-        {
-            if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
         }
     }
 
