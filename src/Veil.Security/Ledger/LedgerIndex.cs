@@ -1,6 +1,7 @@
 using System.Net;
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
+using Veil.Core.Threading;
 
 namespace Veil.Security.Ledger;
 
@@ -26,26 +27,91 @@ public sealed class LedgerIndex : IDisposable
         _writer.Start();
     }
 
-    /// <summary>Opens or creates the index at <paramref name="path"/>.</summary>
+    /// <summary>
+    /// Opens or creates the index at <paramref name="path"/>. The index is written without fsync (it is derived, and
+    /// its fsyncs delayed the ledger's own: append p99 1.4–1.7 ms with them, 0.4–0.8 ms without). A process crash
+    /// loses nothing then; an operating-system crash can leave the file damaged, so after every reboot (a new boot id
+    /// since the index was last opened) it is checked first and, if damaged or unreadable, deleted to be rebuilt from
+    /// the log by <see cref="CatchUp"/> / <see cref="CatchUpFromFile"/>.
+    /// </summary>
     public static LedgerIndex Open(string path)
     {
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
-        connection.Open();
-        using (var command = connection.CreateCommand())
+        try
         {
-            // synchronous=NORMAL: the index is rebuilt from the log after a crash, so it needs no fsync of its own.
-            command.CommandText = """
-                PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;
+            return new LedgerIndex(OpenConnection(path, BootId()));
+        }
+        catch (SqliteException)
+        {
+            DeleteFiles(path);
+            return new LedgerIndex(OpenConnection(path, BootId()));
+        }
+    }
+
+    /// <summary>This boot of the machine (Linux), or null where unknown.</summary>
+    internal static Func<string?> BootId { get; set; } = () =>
+        File.Exists("/proc/sys/kernel/random/boot_id") ? File.ReadAllText("/proc/sys/kernel/random/boot_id").Trim() : null;
+
+    private static SqliteConnection OpenConnection(string path, string? bootId)
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        try
+        {
+            connection.Open();
+            Execute(connection, "PRAGMA journal_mode=WAL; CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);");
+            var lastBoot = Scalar(connection, "SELECT value FROM meta WHERE key = 'boot_id'") as string;
+            if (bootId is null || lastBoot != bootId)
+            {
+                if (Scalar(connection, "PRAGMA quick_check") as string != "ok")
+                {
+                    connection.Dispose();
+                    DeleteFiles(path);
+                    connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+                    connection.Open();
+                    Execute(connection, "PRAGMA journal_mode=WAL; CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);");
+                }
+                // Durably, before anything is written unsynced in this boot: a crash of this boot is then noticed.
+                Execute(connection, "PRAGMA synchronous=FULL");
+                using var record = connection.CreateCommand();
+                record.CommandText = "INSERT INTO meta (key, value) VALUES ('boot_id', $b) ON CONFLICT(key) DO UPDATE SET value = excluded.value";
+                record.Parameters.AddWithValue("$b", bootId ?? "");
+                record.ExecuteNonQuery();
+            }
+            Execute(connection, """
+                PRAGMA synchronous=OFF;
                 CREATE TABLE IF NOT EXISTS access (
                     idx INTEGER PRIMARY KEY, locator INTEGER NOT NULL, size INTEGER NOT NULL, time INTEGER NOT NULL, principal TEXT NOT NULL, credential TEXT NOT NULL,
                     ip TEXT NOT NULL, project INTEGER, action TEXT NOT NULL, rows INTEGER NOT NULL, subjects INTEGER NOT NULL);
                 CREATE INDEX IF NOT EXISTS access_credential ON access(credential, time);
                 CREATE INDEX IF NOT EXISTS access_principal ON access(principal, time);
                 CREATE INDEX IF NOT EXISTS access_ip ON access(ip, time);
-                """;
-            command.ExecuteNonQuery();
+                """);
+            return connection;
         }
-        return new LedgerIndex(connection);
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    private static void DeleteFiles(string path)
+    {
+        SqliteConnection.ClearAllPools();
+        foreach (var file in new[] { path, path + "-wal", path + "-shm" }) File.Delete(file);
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private static object? Scalar(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
     }
 
     /// <summary>Entries indexed so far (the index covers [0, IndexedCount)).</summary>
@@ -241,6 +307,8 @@ public sealed class LedgerIndex : IDisposable
 
     private void WriteLoop()
     {
+        // Background work: on a two-core machine its SQLite inserts otherwise take the CPU from reads waiting to append.
+        ThreadNice.SetCurrentThread(ThreadNice.Background);
         try
         {
             var batch = new List<IndexedEntry>();
