@@ -133,6 +133,7 @@ internal static class LoadCommand
             PrepareS = Math.Round(prepareWatch.Elapsed.TotalSeconds, 2),
             ClientCpuS = Math.Round(clientCpu, 2),
             Server = server,
+            Seconds = stats.Seconds(),
             Machine = MachineInfo.Current(),
         };
     }

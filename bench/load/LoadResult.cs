@@ -34,5 +34,7 @@ internal sealed record LoadResult
     /// <summary>CPU the harness itself used while timing (it shares the machine with the server).</summary>
     public double ClientCpuS { get; init; }
     public ServerUsage? Server { get; init; }
+    /// <summary>Replies per second of the run, with the slow ones (null for the baseline).</summary>
+    public List<SecondSummary>? Seconds { get; init; }
     public required MachineInfo Machine { get; init; }
 }

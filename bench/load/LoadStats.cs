@@ -19,6 +19,8 @@ internal sealed class LoadStats
     private long _requestsCompleted;
     private long _requestsOk;
     private long _eventsAcked;
+    private readonly long _startedTicks = Stopwatch.GetTimestamp();
+    private readonly List<(long Requests, long Over50, long MaxMicros)> _seconds = [];
 
     public void Sent(int events)
     {
@@ -41,7 +43,18 @@ internal sealed class LoadStats
             _requestsCompleted++;
             if (ok) _requestsOk++;
             _eventsAcked += eventsAcked;
+            // Per second of reply time, so a stall shows where it happened (the histogram only says how often).
+            var second = (int)(Stopwatch.GetElapsedTime(_startedTicks).Ticks / TimeSpan.TicksPerSecond);
+            while (_seconds.Count <= second) _seconds.Add((0, 0, 0));
+            var (requests, over, max) = _seconds[second];
+            _seconds[second] = (requests + 1, over + (micros > 50_000 ? 1 : 0), Math.Max(max, micros));
         }
+    }
+
+    /// <summary>Each second of the run since this object was made.</summary>
+    public List<SecondSummary> Seconds()
+    {
+        lock (_lock) return [.. _seconds.Select((s, i) => new SecondSummary(i, s.Requests, s.Over50, Millis(s.MaxMicros)))];
     }
 
     public StatsSnapshot Snapshot()

@@ -17,9 +17,16 @@ public sealed class PseudonymCache
     private readonly Entry?[] _slots;
     private readonly int _setMask;
 
+    /// <summary>
+    /// Entries a project's cache holds by default: the distinct and device ids of ~16k people active at once. With 4096,
+    /// the load harness's 20k users missed on two lookups in three at 80k events/s (an HMAC and two allocations each,
+    /// the pipeline's largest single cost); full, it holds ~3–4 MB per active project.
+    /// </summary>
+    public const int DefaultCapacity = 32_768;
+
     /// <param name="key">The key whose pseudonyms are memoised.</param>
     /// <param name="capacity">Entries kept at most (rounded up to a power of two, at least 2).</param>
-    public PseudonymCache(PseudonymKey key, int capacity = 4096)
+    public PseudonymCache(PseudonymKey key, int capacity = DefaultCapacity)
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
