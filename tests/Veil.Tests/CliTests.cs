@@ -95,6 +95,10 @@ public partial class CliTests
         (exit, output) = await VeilProcess.RunCliAsync(veil.ConfigDirectory, "serve", "--data", veil.DataDirectory, "--key-file", veil.KeyFile, "--urls", veil.BaseUrl, "--wal-backlog-mb", "8");
         Assert.Equal(2, exit);
         Assert.Contains("--wal-backlog-mb 8 is too small", output, StringComparison.Ordinal);
+
+        (exit, output) = await VeilProcess.RunCliAsync(veil.ConfigDirectory, "serve", "--data", veil.DataDirectory, "--key-file", veil.KeyFile, "--urls", veil.BaseUrl, "--dedup-keys-millions", "0");
+        Assert.Equal(2, exit);
+        Assert.Contains("--dedup-keys-millions 0 is too small", output, StringComparison.Ordinal);
     }
 
     [Fact]

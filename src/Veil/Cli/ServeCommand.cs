@@ -67,6 +67,11 @@ internal sealed class ServerOptionSet
         Description = "Disk the write-ahead log may hold for events acknowledged but not yet in the store, in MiB (at least 16); past it new requests get 503 + Retry-After. A larger backlog absorbs longer bursts and takes longer to replay after a crash.",
         DefaultValueFactory = _ => 512,
     };
+    private readonly Option<int> _dedupKeys = new("--dedup-keys-millions")
+    {
+        Description = "Event dedup keys held in memory over all days, in millions (2–4 bytes each; at least 1). A day with more events than this is checked against the store instead, which costs more when its events' times spread over hours.",
+        DefaultValueFactory = _ => 16,
+    };
     private readonly Option<string?> _publicUrl = new("--public-url") { Description = "The URL people reach Veil at (the passkey origin), e.g. https://veil.example.com." };
     private readonly Option<bool> _quiet = new("--quiet") { Description = "Log warnings and errors only." };
     private readonly Option<string?> _geoip = new("--geoip")
@@ -97,6 +102,7 @@ internal sealed class ServerOptionSet
         command.Options.Add(_kThreshold);
         command.Options.Add(_storeMemory);
         command.Options.Add(_walBacklog);
+        command.Options.Add(_dedupKeys);
         command.Options.Add(_publicUrl);
         command.Options.Add(_geoip);
         command.Options.Add(_ledgerCheckpointFile);
@@ -105,6 +111,9 @@ internal sealed class ServerOptionSet
 
     private static long WalBacklogBytes(int mib) =>
         mib >= 16 ? mib * 1024L * 1024 : throw new StartupException($"--wal-backlog-mb {mib} is too small; give the write-ahead log at least 16 MiB.");
+
+    private static long DedupKeys(int millions) =>
+        millions >= 1 ? millions * 1_000_000L : throw new StartupException($"--dedup-keys-millions {millions} is too small; give at least 1.");
 
     public VeilServerOptions Build(ParseResult parse, string dataDirectory, Core.Privacy.MasterKey masterKey)
     {
@@ -135,6 +144,7 @@ internal sealed class ServerOptionSet
             KThreshold = parse.GetValue(_kThreshold),
             StoreMemoryMiB = parse.GetValue(_storeMemory),
             MaxUncheckpointedWalBytes = WalBacklogBytes(parse.GetValue(_walBacklog)),
+            MaxDedupKeys = DedupKeys(parse.GetValue(_dedupKeys)),
             PublicUrl = parse.GetValue(_publicUrl),
         };
     }

@@ -145,7 +145,7 @@ public sealed class VeilServer : IAsyncDisposable
         WriteAheadLog wal;
         try
         {
-            store = DuckDbEventStore.Open(VeilPaths.EventsFile(options.DataDirectory), new DuckDbEventStoreOptions { MemoryLimitBytes = options.StoreMemoryMiB * 1024L * 1024 });
+            store = DuckDbEventStore.Open(VeilPaths.EventsFile(options.DataDirectory), new DuckDbEventStoreOptions { MemoryLimitBytes = options.StoreMemoryMiB * 1024L * 1024, MaxDedupKeys = options.MaxDedupKeys });
         }
         catch (StoreInUseException e)
         {

@@ -19,6 +19,8 @@ public sealed class VeilServerOptions
     public IReadOnlyList<System.Net.IPAddress> TrustedProxies { get; init; } = [];
     /// <summary>WAL bytes not yet in the store before new requests get 503.</summary>
     public long MaxUncheckpointedWalBytes { get; init; } = 512L * 1024 * 1024;
+    /// <summary>Event dedup keys held in memory over all days (<see cref="Storage.DuckDb.DuckDbEventStoreOptions.MaxDedupKeys"/>).</summary>
+    public long MaxDedupKeys { get; init; } = 16_000_000;
     public bool Quiet { get; init; }
     /// <summary>Directory of DB-IP/MaxMind-format .mmdb files (tools/geoip/install.sh prints it); null: no geo.</summary>
     public string? GeoIpDirectory { get; init; }
