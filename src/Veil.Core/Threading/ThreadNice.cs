@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace Veil.Core.Threading;
 
 /// <summary>
-/// Lowers the CPU priority of Veil's own background threads (the ledger index writer, the store writer) so that on a
+/// Lowers the CPU priority of Veil's own background threads (the ledger index writer) so that on a
 /// small machine they yield to request handling, whose latency is what clients see. Linux schedules threads on their
 /// own, and raising a thread's nice value needs no privilege.
 /// </summary>
@@ -20,12 +20,6 @@ public static partial class ThreadNice
     [LibraryImport("libc", EntryPoint = "setpriority", SetLastError = true)]
     private static partial int SetPriority(int which, uint who, int priority);
 
-    [LibraryImport("libc", EntryPoint = "getpriority", SetLastError = true)]
-    private static partial int GetPriority(int which, uint who);
-
     /// <summary>Sets the calling thread's nice value; false where refused or not on Linux.</summary>
     public static bool SetCurrentThread(int nice) => OperatingSystem.IsLinux() && SetPriority(PrioProcess, (uint)GetTid(), nice) == 0;
-
-    /// <summary>The calling thread's nice value (0 off Linux).</summary>
-    public static int OfCurrentThread() => OperatingSystem.IsLinux() ? GetPriority(PrioProcess, (uint)GetTid()) : 0;
 }

@@ -63,11 +63,10 @@ public sealed class LedgerIndex : IDisposable
             {
                 if (Scalar(connection, "PRAGMA quick_check") as string != "ok")
                 {
+                    // Damaged: start an empty index (it records this boot), which the caller's catch-up refills from the log.
                     connection.Dispose();
                     DeleteFiles(path);
-                    connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
-                    connection.Open();
-                    Execute(connection, "PRAGMA journal_mode=WAL; CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);");
+                    return OpenConnection(path, bootId);
                 }
                 // Durably, before anything is written unsynced in this boot: a crash of this boot is then noticed.
                 Execute(connection, "PRAGMA synchronous=FULL");
