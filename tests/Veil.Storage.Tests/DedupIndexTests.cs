@@ -1,9 +1,10 @@
+using CsCheck;
 using Veil.Storage.Dedup;
 using static Veil.Storage.Tests.TestEvents;
 
 namespace Veil.Storage.Tests;
 
-public sealed class DedupIndexTests
+public sealed class DedupIndexTests : IDisposable
 {
     private static readonly DateOnly D1 = new(2025, 1, 1);
     private static readonly DateOnly D2 = new(2025, 1, 2);
@@ -16,6 +17,15 @@ public sealed class DedupIndexTests
     // Keys accepted since the last commit, as the store holds them until its transaction commits.
     private readonly List<(int, DateOnly, ulong)> _pending = [];
 
+    private readonly TempStoreDirectory _dir = new();
+
+    // Verdicts the store had to settle, as DuckDbEventStore would with a query.
+    private int _unsure;
+
+    private string SpillRoot => Path.Combine(_dir.Path, "spill");
+
+    public void Dispose() => _dir.Dispose();
+
     private List<ulong> Stored(int project, DateOnly day) =>
         _stored.TryGetValue((project, day), out var keys) ? keys : _stored[(project, day)] = [];
 
@@ -26,10 +36,16 @@ public sealed class DedupIndexTests
         {
             DedupVerdict.New => true,
             DedupVerdict.Duplicate => false,
-            _ => !Stored(project, day).Contains(key) && index.AddUnsure(project, day, key),
+            _ => Settle(index, project, day, key),
         };
         if (added) _pending.Add((project, day, key));
         return added;
+    }
+
+    private bool Settle(DedupIndex index, int project, DateOnly day, ulong key)
+    {
+        _unsure++;
+        return !Stored(project, day).Contains(key) && index.AddUnsure(project, day, key);
     }
 
     private void Commit(DedupIndex index)
@@ -45,12 +61,12 @@ public sealed class DedupIndexTests
         index.Abort();
     }
 
-    private DedupIndex NewIndex(int maxDays = 100, long maxKeys = 1_000) =>
+    private DedupIndex NewIndex(int maxDays = 100, long maxKeys = 1_000, bool spill = false, int spillBufferKeys = 8) =>
         new((project, day) =>
         {
             _loads.Add((project, day));
             return _stored.TryGetValue((project, day), out var keys) ? [.. keys] : [];
-        }, maxDays, maxKeys);
+        }, maxDays, maxKeys, spill ? SpillRoot : null, spillBufferKeys);
 
     [Fact]
     public void A_day_is_loaded_once_and_then_answers_from_memory()
@@ -121,11 +137,13 @@ public sealed class DedupIndexTests
         Assert.False(TryAdd(index, 1, D2, 5));
     }
 
-    [Fact]
-    public void Answers_equal_an_exact_set_through_commits_aborts_and_evictions()
+    [Theory]
+    [InlineData(2_000, false)]
+    [InlineData(200, true)]
+    public void Answers_equal_an_exact_set_through_commits_aborts_and_evictions(long maxKeys, bool spill)
     {
         var random = new Random(7);
-        var index = NewIndex(maxDays: 3, maxKeys: 2_000);
+        var index = NewIndex(maxDays: 3, maxKeys: maxKeys, spill: spill);
         var committed = new HashSet<(int, DateOnly, ulong)>();
         var apply = new HashSet<(int, DateOnly, ulong)>();
         for (var round = 0; round < 400; round++)
@@ -149,6 +167,159 @@ public sealed class DedupIndexTests
             apply.Clear();
         }
         Assert.True(index.Loads > 5);
+        if (spill) Assert.True(index.ExactDayCount > 0);
+    }
+
+    [Fact]
+    public void With_key_files_new_keys_need_no_store_query_before_or_after_the_filter_saturates()
+    {
+        var index = NewIndex(maxKeys: 50, spill: true, spillBufferKeys: 16);
+        ulong next = 1;
+        for (var round = 0; round < 13; round++)
+        {
+            for (var i = 0; i < 20; i++) Assert.True(TryAdd(index, 1, D1, next++));
+            Commit(index);
+            if (round == 1) Assert.Equal(40, index.KeyCount);
+        }
+        // The filter saturated in the third apply and was dropped: the exact set answers alone.
+        Assert.Equal(0, index.KeyCount);
+        Assert.Equal(1, index.ExactDayCount);
+        Assert.NotEmpty(Directory.EnumerateFiles(SpillRoot, "*", SearchOption.AllDirectories));
+        // Without key files the filter's maybes (~0.1%), and every key once it saturated, would have gone to the store.
+        Assert.Equal(0, _unsure);
+
+        // Every stored key, old or new, is found and settled as a duplicate.
+        for (ulong key = 1; key < next; key++) Assert.False(TryAdd(index, 1, D1, key));
+        Assert.Equal((int)next - 1, _unsure);
+        Assert.Single(_loads);
+    }
+
+    [Fact]
+    public void A_day_with_key_files_forgets_an_aborted_apply_without_a_reload()
+    {
+        var index = NewIndex(maxKeys: 1_000, spill: true, spillBufferKeys: 4);
+        for (ulong k = 1; k <= 12; k++) TryAdd(index, 1, D1, k);
+        Commit(index);
+
+        Assert.True(TryAdd(index, 1, D1, 100));
+        Assert.False(TryAdd(index, 1, D1, 100)); // twice in one apply
+        Abort(index);
+        _unsure = 0;
+        Assert.True(TryAdd(index, 1, D1, 100)); // the filter kept its bit, the exact set says no
+        Assert.Equal(0, _unsure);
+        Commit(index);
+        Assert.False(TryAdd(index, 1, D1, 100));
+        Assert.False(TryAdd(index, 1, D1, 7));
+        Assert.Single(_loads);
+    }
+
+    [Fact]
+    public void A_day_stored_beyond_the_budget_loads_without_a_filter_and_stale_key_files_are_cleared()
+    {
+        Directory.CreateDirectory(Path.Combine(SpillRoot, "1-20250101-0"));
+        File.WriteAllText(Path.Combine(SpillRoot, "1-20250101-0", "run-000000.keys"), "left by a killed process");
+        _stored[(1, D1)] = [.. Enumerable.Range(1, 500).Select(k => (ulong)k)];
+        var index = NewIndex(maxKeys: 100, spill: true, spillBufferKeys: 64);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(SpillRoot));
+
+        Assert.False(TryAdd(index, 1, D1, 500));
+        Assert.Equal(1, index.ExactDayCount);
+        Assert.Equal(0, index.KeyCount);
+        _unsure = 0;
+        Assert.True(TryAdd(index, 1, D1, 501));
+        Assert.Equal(0, _unsure);
+        Commit(index);
+    }
+
+    [Fact]
+    public void Buffered_keys_stay_within_their_budget_over_all_days()
+    {
+        var index = NewIndex(maxKeys: 100_000, spill: true, spillBufferKeys: 40);
+        var random = new Random(9);
+        for (var round = 0; round < 30; round++)
+        {
+            // Each apply touches many days with a few keys each, as an import of old data does.
+            for (var i = 0; i < 60; i++) TryAdd(index, 1, D1.AddDays(random.Next(30)), (ulong)random.NextInt64());
+            Commit(index);
+            Assert.InRange(index.BufferedKeys, 0, 40);
+        }
+        Assert.Equal(30, index.ExactDayCount);
+    }
+
+    [Fact]
+    public void Evicting_a_day_and_disposing_the_index_delete_its_key_files()
+    {
+        var index = NewIndex(maxDays: 1, maxKeys: 10, spill: true, spillBufferKeys: 4);
+        for (ulong k = 1; k <= 12; k++) TryAdd(index, 1, D1, k);
+        Commit(index);
+        Assert.NotEmpty(Directory.EnumerateFiles(SpillRoot, "*", SearchOption.AllDirectories));
+        TryAdd(index, 1, D2, 1);
+        Commit(index);
+        Assert.Equal(1, index.DayCount);
+        Assert.Single(Directory.EnumerateFileSystemEntries(SpillRoot)); // D2's
+
+        for (ulong k = 1; k <= 12; k++) TryAdd(index, 1, D3, k);
+        Commit(index);
+        Assert.NotEmpty(Directory.EnumerateFiles(SpillRoot, "*", SearchOption.AllDirectories));
+        index.Dispose();
+        Assert.Empty(Directory.EnumerateFileSystemEntries(SpillRoot));
+    }
+
+    [Fact]
+    public void When_key_files_cannot_be_written_the_day_falls_back_to_its_filter_and_stays_exact()
+    {
+        var index = NewIndex(maxKeys: 10, spill: true);
+        // A file where the day directories should go makes every key set fail.
+        Directory.Delete(SpillRoot);
+        File.WriteAllText(SpillRoot, "not a directory");
+        var random = new Random(5);
+        var committed = new HashSet<ulong>();
+        for (var round = 0; round < 20; round++)
+        {
+            var apply = new HashSet<ulong>();
+            for (var i = 0; i < 10; i++)
+            {
+                var key = (ulong)random.Next(150);
+                Assert.Equal(!committed.Contains(key) && apply.Add(key), TryAdd(index, 1, D1, key));
+            }
+            if (round % 5 == 4)
+            {
+                Abort(index);
+                continue;
+            }
+            Commit(index);
+            committed.UnionWith(apply);
+        }
+        Assert.Equal(0, index.ExactDayCount);
+        Assert.True(index.KeyFileFailures >= 1);
+        Assert.True(index.KeyCount <= 10);
+    }
+
+    [Fact]
+    public void Spilled_keys_match_a_hash_set_through_flushes_and_merges()
+    {
+        Gen.Select(Gen.ULong.Array[0, 400], Gen.Int[1, 40], Gen.Int[1, 30]).Sample((keys, bufferKeys, flushEvery) =>
+        {
+            var directory = Path.Combine(_dir.Path, Guid.NewGuid().ToString("N"));
+            using var set = new DiskKeySet(directory, bufferKeys);
+            var reference = new HashSet<ulong>();
+            for (var i = 0; i < keys.Length; i++)
+            {
+                // Small keys repeat, so some keys arrive again after their run was written.
+                var key = i % 3 == 0 ? keys[i] % 50 : keys[i];
+                set.Add(key);
+                reference.Add(key);
+                if (i % flushEvery == 0) set.Flush();
+            }
+            // A key added again after its run was written is counted again until the runs merge.
+            Assert.InRange(set.Count, reference.Count, keys.Length);
+            Assert.All(reference, key => Assert.True(set.Contains(key)));
+            Assert.All(keys.Select(k => ~k).Where(k => !reference.Contains(k)), key => Assert.False(set.Contains(key)));
+            // Each run is more than four times the next one's size, so runs stay few.
+            Assert.True(set.RunCount <= 2 + Math.Log(Math.Max(1, reference.Count), 4), $"{set.RunCount} runs for {reference.Count} keys");
+            set.Dispose();
+            Assert.False(Directory.Exists(directory));
+        }, iter: 200);
     }
 
     [Fact]

@@ -35,6 +35,19 @@ internal sealed class UInt64Set
         }
     }
 
+    /// <summary>The keys, in no particular order.</summary>
+    public ulong[] ToArray()
+    {
+        var keys = new ulong[Count];
+        var at = 0;
+        if (_hasZero) keys[at++] = 0;
+        foreach (var slot in _slots)
+        {
+            if (slot != 0) keys[at++] = slot;
+        }
+        return keys;
+    }
+
     /// <summary>Removes every key and gives back a large array.</summary>
     public void Clear()
     {

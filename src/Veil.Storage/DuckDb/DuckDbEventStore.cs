@@ -41,7 +41,8 @@ public sealed partial class DuckDbEventStore : IEventStore
         _path = path;
         _connectionString = connectionString;
         _writer = writer;
-        _dedup = new DedupIndex(LoadDayKeys, options.MaxDedupDays, options.MaxDedupKeys);
+        _dedup = new DedupIndex(LoadDayKeys, options.MaxDedupDays, options.MaxDedupKeys,
+            options.DedupKeysOnDisk ? KeyDirectory(path) : null, options.DedupBufferKeys);
         _appliedLsn = ReadAppliedLsn(writer);
         TouchedIds.Create(writer);
         DuckDbCommands.Execute(writer, "CREATE TEMP TABLE IF NOT EXISTS dedup_probe (k UBIGINT NOT NULL)");
@@ -279,6 +280,7 @@ public sealed partial class DuckDbEventStore : IEventStore
         {
             if (_disposed) return;
             _disposed = true;
+            _dedup.Dispose();
             _writer.Dispose();
             OpenFiles.TryRemove(_path, out _);
         }
@@ -495,7 +497,13 @@ public sealed partial class DuckDbEventStore : IEventStore
         return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
     }
 
-    // Runs on the writer connection, before the apply's transaction begins.
+    /// <summary>
+    /// Where the dedup index keeps each day's exact key set: beside the store file, as derived data the store empties
+    /// when it opens (only the process holding the store's lock touches it).
+    /// </summary>
+    internal static string KeyDirectory(string storePath) => storePath + ".dedup";
+
+    // Runs on the writer connection, before the apply's transaction begins (or after it committed).
     private IEnumerable<ulong> LoadDayKeys(int projectId, DateOnly day)
     {
         using var command = DuckDbCommands.Create(_writer, "SELECT dedup_key FROM events WHERE project_id = $project AND time >= $from AND time < $to",

@@ -9,8 +9,22 @@ public sealed record DuckDbEventStoreOptions
     /// </summary>
     public int MaxDedupDays { get; init; } = 200;
 
-    /// <summary>Upper bound on dedup keys held in memory over all days (in Bloom filters, roughly 2–4 bytes each).</summary>
+    /// <summary>
+    /// Upper bound on dedup keys held in Bloom filters over all days (roughly 2–4 bytes each). A day with more keys is
+    /// answered by its exact key set on disk alone.
+    /// </summary>
     public long MaxDedupKeys { get; init; } = 16_000_000;
+
+    /// <summary>
+    /// Whether each day in the dedup index keeps an exact set of its keys on disk beside the store file (the default:
+    /// 8 bytes a key, derived data rebuilt after a restart). Off, keys the Bloom filter may have seen, and every key of
+    /// a day beyond <see cref="MaxDedupKeys"/>, are checked against the store's rows, which costs a scan of the
+    /// events' time span per apply: cheap for live traffic, slow for imports whose times spread over hours.
+    /// </summary>
+    public bool DedupKeysOnDisk { get; init; } = true;
+
+    /// <summary>Keys the on-disk sets buffer in memory over all days before the largest buffers are written as sorted runs.</summary>
+    public int DedupBufferKeys { get; init; } = 1 << 20;
 
     /// <summary>
     /// DuckDB's own write-ahead log size that triggers an automatic checkpoint. DuckDB's default (16 MiB)
