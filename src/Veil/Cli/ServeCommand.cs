@@ -69,7 +69,7 @@ internal sealed class ServerOptionSet
     };
     private readonly Option<int> _dedupKeys = new("--dedup-keys-millions")
     {
-        Description = "Event dedup keys held in memory over all days, in millions (2–4 bytes each; at least 1). A day with more events than this is checked against the store instead, which costs more when its events' times spread over hours.",
+        Description = "Event dedup keys held in in-memory Bloom filters over all days, in millions (2–4 bytes each; at least 1). Every day's keys are also kept exactly on disk beside the event store (8 bytes each); a day with more events than this is answered from disk alone.",
         DefaultValueFactory = _ => 16,
     };
     private readonly Option<string?> _publicUrl = new("--public-url") { Description = "The URL people reach Veil at (the passkey origin), e.g. https://veil.example.com." };
