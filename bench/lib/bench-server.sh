@@ -55,12 +55,13 @@ start_veil() { # project name, extra serve arguments...
 }
 
 # One line a second until the server exits: epoch, server RSS KiB, WAL directory bytes. Sets SAMPLER_PID.
-start_rss_sampler() { # output file
+start_rss_sampler() { # output file; lines of: unix seconds, RSS KiB, WAL bytes, anonymous RSS KiB, file-backed RSS KiB
     (
         while kill -0 "$SERVER_PID" 2>/dev/null; do
-            rss="$(awk '/^VmRSS:/ {print $2}' "/proc/$SERVER_PID/status" 2>/dev/null || true)"
+            # VmRSS, then its anonymous part (heaps, DuckDB's buffer pool) and its file-backed part (mapped files).
+            mem="$(awk '/^VmRSS:/ {r = $2} /^RssAnon:/ {a = $2} /^RssFile:/ {f = $2} END {if (r) print r, a + 0, f + 0}' "/proc/$SERVER_PID/status" 2>/dev/null || true)"
             wal="$(du -sb "$DATA/wal" 2>/dev/null | cut -f1 || true)"
-            [ -n "$rss" ] && echo "$(date +%s) $rss ${wal:-0}"
+            [ -n "$mem" ] && echo "$(date +%s) ${mem%% *} ${wal:-0} ${mem#* }"
             sleep 1
         done
     ) >"$1" &

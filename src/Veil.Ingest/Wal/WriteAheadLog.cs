@@ -8,7 +8,7 @@ namespace Veil.Ingest.Wal;
 
 /// <summary>
 /// Veil's write-ahead log: accepted ingestion batches are appended here and acknowledged only once fsync'd
-/// (promise 5); the store writer tails it with <see cref="ReadAfter"/> and calls <see cref="Checkpoint"/> once
+/// (promise 5); the store writer tails it with <see cref="ReadAfter(long, int, long)"/> and calls <see cref="Checkpoint"/> once
 /// records are safely in the store, which lets old segments go.
 /// </summary>
 /// <remarks>
@@ -217,13 +217,28 @@ public sealed class WriteAheadLog : IAsyncDisposable
     /// <exception cref="InvalidDataException">A durable record no longer reads back intact.</exception>
     public IReadOnlyList<WalRecord> ReadAfter(long afterLsn, int maxRecords, long maxBytes)
     {
+        var result = new List<WalRecord>();
+        ReadAfter(afterLsn, maxRecords, maxBytes, (lsn, payload) => result.Add(new WalRecord(lsn, payload.ToArray())));
+        return result;
+    }
+
+    /// <summary>
+    /// As <see cref="ReadAfter(long, int, long)"/>, but hands each payload to <paramref name="visit"/> straight from the
+    /// read buffer (valid only during the call) instead of copying it: the store writer decodes records of hundreds of
+    /// KiB, and a copy of each would land on the large-object heap.
+    /// </summary>
+    /// <returns>How many records were visited and their payload bytes.</returns>
+    /// <exception cref="InvalidDataException">A durable record no longer reads back intact.</exception>
+    public (int Records, long Bytes) ReadAfter(long afterLsn, int maxRecords, long maxBytes, Action<long, ReadOnlySpan<byte>> visit)
+    {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxRecords);
         ArgumentOutOfRangeException.ThrowIfNegative(maxBytes);
+        ArgumentNullException.ThrowIfNull(visit);
 
-        var result = new List<WalRecord>();
+        var count = 0;
         var next = Math.Max(afterLsn, 0) + 1;
         long bytes = 0;
-        while (result.Count < maxRecords)
+        while (count < maxRecords)
         {
             WalSegment? segment;
             long startOffset, end;
@@ -245,7 +260,7 @@ public sealed class WriteAheadLog : IAsyncDisposable
             using (handle)
             using (var cursor = new WalRecordCursor(handle, startOffset, end))
             {
-                while (result.Count < maxRecords)
+                while (count < maxRecords)
                 {
                     var found = cursor.MoveNext();
                     if (found == WalCursorResult.End) break;
@@ -254,12 +269,13 @@ public sealed class WriteAheadLog : IAsyncDisposable
                     if (cursor.Lsn < next) continue;
                     if (cursor.Lsn != next)
                         throw new InvalidDataException($"WAL segment {segment.FileName} has LSN {cursor.Lsn} at offset {cursor.Offset} where {next} was expected.");
-                    if (result.Count > 0 && bytes + cursor.PayloadLength > maxBytes)
+                    if (count > 0 && bytes + cursor.PayloadLength > maxBytes)
                     {
                         full = true;
                         break;
                     }
-                    result.Add(new WalRecord(next, cursor.Payload.ToArray()));
+                    visit(next, cursor.Payload);
+                    count++;
                     bytes += cursor.PayloadLength;
                     next++;
                     resumeOffset = cursor.NextOffset;
@@ -274,7 +290,7 @@ public sealed class WriteAheadLog : IAsyncDisposable
             }
             if (full) break;
         }
-        return result;
+        return (count, bytes);
     }
 
     /// <summary>

@@ -82,28 +82,26 @@ public sealed class StoreWriter(WriteAheadLog wal, IEventStore store, ILogger<St
             {
                 var wait = MinApplyInterval - Stopwatch.GetElapsedTime(_lastApplyStarted);
                 if (!backlog && wait > TimeSpan.Zero && stopping.WaitHandle.WaitOne(wait)) break;
-                var records = wal.ReadAfter(applied, MaxRecordsPerApply, MaxBytesPerApply);
-                if (records.Count == 0)
+                // Decoded straight from the WAL's read buffer: no copy of each record on the large-object heap.
+                var batches = new List<(long Lsn, IngestBatch Batch)>();
+                var started = Stopwatch.GetTimestamp();
+                var (records, bytes) = wal.ReadAfter(applied, MaxRecordsPerApply, MaxBytesPerApply, (lsn, payload) => batches.Add((lsn, Decode(lsn, payload))));
+                if (records == 0)
                 {
                     backlog = false;
                     if (wal.CheckpointLsn < applied) wal.Checkpoint(applied);
                     wal.WaitForDurableAsync(applied, stopping).GetAwaiter().GetResult();
                     continue;
                 }
-                backlog = records.Count == MaxRecordsPerApply || records.Sum(r => (long)r.Payload.Length) >= MaxBytesPerApply / 2;
-                _lastApplyStarted = Stopwatch.GetTimestamp();
-                var batches = new List<(long Lsn, IngestBatch Batch)>(records.Count);
-                foreach (var record in records)
-                {
-                    batches.Add((record.Lsn, Decode(record)));
-                }
+                backlog = records == MaxRecordsPerApply || bytes >= MaxBytesPerApply / 2;
+                _lastApplyStarted = started;
                 var result = store.Apply(batches);
                 Interlocked.Add(ref _eventsStored, result.EventsStored);
                 Interlocked.Add(ref _duplicates, result.DuplicatesSkipped);
-                applied = records[^1].Lsn;
+                applied = batches[^1].Lsn;
                 // The store's applied LSN is what replay trusts; the WAL checkpoint only frees old segments, so once a
                 // second is enough (each one writes and fsyncs a file).
-                if (Environment.TickCount64 - _lastCheckpoint >= 1000 || records.Count == MaxRecordsPerApply)
+                if (Environment.TickCount64 - _lastCheckpoint >= 1000 || records == MaxRecordsPerApply)
                 {
                     wal.Checkpoint(applied);
                     _lastCheckpoint = Environment.TickCount64;
@@ -123,16 +121,16 @@ public sealed class StoreWriter(WriteAheadLog wal, IEventStore store, ILogger<St
         }
     }
 
-    private IngestBatch Decode(WalRecord record)
+    private IngestBatch Decode(long lsn, ReadOnlySpan<byte> payload)
     {
         try
         {
-            return IngestBatchCodec.Decode(record.Payload.Span);
+            return IngestBatchCodec.Decode(payload);
         }
         catch (InvalidDataException e)
         {
             // A record that passed its CRC but is not a batch this build understands: keep going, loudly.
-            logger.LogError("WAL record {Lsn} is unreadable ({Message}); skipped.", record.Lsn, e.Message);
+            logger.LogError("WAL record {Lsn} is unreadable ({Message}); skipped.", lsn, e.Message);
             return new IngestBatch();
         }
     }

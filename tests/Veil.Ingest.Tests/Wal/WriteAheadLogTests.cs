@@ -114,6 +114,23 @@ public class WriteAheadLogTests
     }
 
     [Fact]
+    public async Task ReadAfter_with_a_visitor_sees_each_payload_in_place_within_the_same_limits()
+    {
+        using var dir = new TempWalDirectory();
+        await using var wal = WriteAheadLog.Open(dir.Options(segmentSize: 300));
+        for (var i = 0; i < 10; i++) await wal.AppendAsync(Enumerable.Repeat((byte)i, 100 + i).ToArray());
+
+        var seen = new List<(long Lsn, byte[] Payload)>();
+        var (records, bytes) = wal.ReadAfter(4, 10, 250, (lsn, payload) => seen.Add((lsn, payload.ToArray())));
+        Assert.Equal(2, records);
+        Assert.Equal(104 + 105, bytes);
+        Assert.Equal([5L, 6], seen.Select(s => s.Lsn));
+        Assert.Equal(Enumerable.Repeat((byte)4, 104), seen[0].Payload);
+        Assert.Equal(Enumerable.Repeat((byte)5, 105), seen[1].Payload);
+        Assert.Equal((0, 0L), wal.ReadAfter(10, 10, long.MaxValue, (_, _) => Assert.Fail("nothing after the last record")));
+    }
+
+    [Fact]
     public async Task ReadAfter_finds_any_lsn_in_a_large_segment_before_and_after_reopen()
     {
         using var dir = new TempWalDirectory();
