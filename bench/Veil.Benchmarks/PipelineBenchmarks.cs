@@ -72,7 +72,10 @@ public class PipelineBenchmarks
     private static byte[] ImportBody(int count)
     {
         var random = new Random(42);
-        string[] names = ["$mp_web_page_view", "$mp_web_page_view", "Viewed Item", "Clicked Button", "Searched", "Added To Cart", "Completed Purchase", "Logged In"];
+        // bench/load's ten event names and their weights (a shop: page views 40%).
+        (string Name, int Weight)[] weighted = [("$mp_web_page_view", 40), ("Viewed Item", 18), ("Clicked Button", 14), ("Searched", 8), ("Added To Cart", 7),
+            ("Started Checkout", 4), ("Completed Purchase", 2), ("Signed Up", 2), ("Logged In", 3), ("Shared Item", 2)];
+        var names = weighted.SelectMany(w => Enumerable.Repeat(w.Name, w.Weight)).ToArray();
         string[] paths = ["/", "/pricing", "/features", "/blog/how-we-ship", "/products/widget-pro", "/cart", "/checkout", "/search"];
         string[] queries = ["", "", "", "", "?utm_source=google&utm_medium=cpc&utm_campaign=winter&gclid=Cj0KCQiA", "?ref=producthunt"];
         (string Url, string Domain)[] referrers = [("$direct", "$direct"), ("https://www.google.com/search?q=widgets", "www.google.com"), ("https://t.co/abc123", "t.co")];
@@ -117,7 +120,7 @@ public class PipelineBenchmarks
                     writer.WriteString("current_url_path", path);
                     writer.WriteString("current_url_protocol", "https:");
                     break;
-                case "Viewed Item" or "Added To Cart":
+                case "Viewed Item" or "Added To Cart" or "Shared Item":
                     writer.WriteString("item_id", "sku-" + random.Next(500));
                     writer.WriteString("category", "widgets");
                     writer.WriteNumber("price", Math.Round(random.NextDouble() * 200, 2));
@@ -125,6 +128,12 @@ public class PipelineBenchmarks
                 case "Searched":
                     writer.WriteNumber("query_length", random.Next(1, 40));
                     writer.WriteNumber("results", random.Next(0, 120));
+                    break;
+                case "Started Checkout" or "Completed Purchase":
+                    writer.WriteNumber("cart_value", Math.Round(random.NextDouble() * 500, 2));
+                    writer.WriteNumber("items", random.Next(1, 8));
+                    writer.WriteString("plan", "pro");
+                    writer.WriteBoolean("coupon", random.Next(4) == 0);
                     break;
                 default:
                     writer.WriteString("plan", "pro");
@@ -185,14 +194,15 @@ public class PipelineBenchmarks
         using var decoded = MixpanelWire.Decode(MixpanelEndpoint.Import, request);
         var events = MixpanelEventValidator.ValidateAll(decoded, 1_795_908_990_000);
         var batch = new IngestBatch();
+        batch.Events.Capacity = events.Events.Count;
         var vaultItems = new List<PiiVaultItem>();
         foreach (var e in events.Events)
         {
-            if (e.Properties.TryGetProperty("$ignore", out var ignore) && ignore.ValueKind == JsonValueKind.True) continue;
+            if (e.Ignore) continue;
             vaultItems.Clear();
             batch.Events.Add(_minimiser.Minimise(new EventInput(e.Name, e.Properties, e.TimeMs, e.InsertId, e.DistinctId), _project, _importRequest, vaultItems));
         }
-        using var output = new PooledBufferWriter(64 * 1024);
+        using var output = new PooledBufferWriter(IngestBatchCodec.EstimateSize(batch));
         IngestBatchCodec.Write(batch, output);
         return output.WrittenCount;
     }
