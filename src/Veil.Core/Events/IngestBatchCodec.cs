@@ -95,8 +95,8 @@ public static class IngestBatchCodec
     }
 
     /// <summary>
-    /// The encoded size of <paramref name="batch"/> when its text is ASCII (more otherwise), capped at 64 MiB: the
-    /// buffer to start with, so encoding a batch seldom grows and copies it.
+    /// At least the encoded size of <paramref name="batch"/> when its text is ASCII (more is needed otherwise), capped at
+    /// 64 MiB: the buffer to start with, so encoding a batch seldom grows and copies it.
     /// </summary>
     public static int EstimateSize(IngestBatch batch)
     {
