@@ -80,6 +80,107 @@ public class IngestBatchCodecTests
         Assert.Throws<InvalidDataException>(() => IngestBatchCodec.Decode(bytes));
     }
 
+    [Fact]
+    public void Events_encode_to_the_documented_layout_whatever_room_the_buffer_gives()
+    {
+        // Strings of any text (surrogates, lone ones included) in every column; the encoder writes into one span per
+        // event, so a writer that hands out exactly what is asked for must get the same bytes as a roomy one.
+        var text = Gen.Frequency((1, Gen.Const((string?)null)), (2, Gen.String.Select(s => (string?)s)), (1, Gen.Char.Array[0, 80].Select(c => (string?)new string(c))));
+        var gen = Gen.Select(GenEvent, text.Array[13], GenPseudonym, GenPseudonym).Select(t =>
+        {
+            var (e, texts, user, session) = t;
+            e.Name = texts[0] ?? "";
+            e.PropertiesJson = texts[1] ?? "{}";
+            e.Region = texts[2];
+            e.City = texts[3];
+            e.Browser = texts[4];
+            e.Os = texts[5];
+            e.OsVersion = texts[6];
+            e.DeviceType = texts[7];
+            e.Lib = texts[8];
+            e.LibVersion = texts[9];
+            e.ReferrerHost = texts[10];
+            e.Screen = texts[11];
+            e.InsertId = texts[12] ?? "";
+            e.UserId = user;
+            e.SessionId = session;
+            return e;
+        });
+        gen.List[0, 12].Sample(events =>
+        {
+            var batch = new IngestBatch();
+            batch.Events.AddRange(events);
+            var expected = Reference(events);
+            var roomy = new System.Buffers.ArrayBufferWriter<byte>(1 << 16);
+            IngestBatchCodec.Write(batch, roomy);
+            var stingy = new StingyBufferWriter();
+            IngestBatchCodec.Write(batch, stingy);
+            Assert.Equal(expected, roomy.WrittenSpan.ToArray());
+            Assert.Equal(expected, stingy.Written.ToArray());
+        });
+    }
+
+    /// <summary>Version 1 as written before the span encoder, field by field: the format WAL files on disk hold.</summary>
+    private static byte[] Reference(List<StoredEvent> events)
+    {
+        var bytes = new List<byte> { 1 };
+        void Int(int v) => bytes.AddRange(BitConverter.GetBytes(v));
+        void Long(long v) => bytes.AddRange(BitConverter.GetBytes(v));
+        void Str(string? v)
+        {
+            if (v is null)
+            {
+                Int(-1);
+                return;
+            }
+            var utf8 = System.Text.Encoding.UTF8.GetBytes(v);
+            Int(utf8.Length);
+            bytes.AddRange(utf8);
+        }
+        void Pseudo(Pseudonym? p)
+        {
+            bytes.Add(p.HasValue ? (byte)1 : (byte)0);
+            if (p is not { } value) return;
+            var b = new byte[16];
+            value.WriteBytes(b);
+            bytes.AddRange(b);
+        }
+        Int(events.Count);
+        foreach (var e in events)
+        {
+            Int(e.ProjectId);
+            Str(e.Name);
+            Long(e.TimeMs);
+            Str(e.InsertId);
+            Pseudo(e.DistinctId);
+            Pseudo(e.DeviceId);
+            Pseudo(e.UserId);
+            Pseudo(e.SessionId);
+            foreach (var v in new[] { e.Country, e.Region, e.City, e.Browser }) Str(v);
+            bytes.Add(e.BrowserVersion.HasValue ? (byte)1 : (byte)0);
+            if (e.BrowserVersion is { } version) Int(version);
+            foreach (var v in new[] { e.Os, e.OsVersion, e.DeviceType, e.Lib, e.LibVersion, e.Url, e.ReferrerHost, e.Screen, e.PropertiesJson }) Str(v);
+            Long(e.IngestedAtMs);
+        }
+        Int(0);
+        return [.. bytes];
+    }
+
+    /// <summary>Gives exactly the room asked for (one byte when asked for none), in a fresh array each time.</summary>
+    private sealed class StingyBufferWriter : System.Buffers.IBufferWriter<byte>
+    {
+        private readonly List<byte> _written = [];
+        private byte[] _current = [];
+
+        public IReadOnlyList<byte> Written => _written;
+
+        public void Advance(int count) => _written.AddRange(_current.AsSpan(0, count).ToArray());
+
+        public Memory<byte> GetMemory(int sizeHint = 0) => _current = new byte[Math.Max(sizeHint, 1)];
+
+        public Span<byte> GetSpan(int sizeHint = 0) => _current = new byte[Math.Max(sizeHint, 1)];
+    }
+
     private static string Describe(IngestBatch batch) =>
         string.Join("|", batch.Events.Select(e => System.Text.Json.JsonSerializer.Serialize(e))) + "#" +
         string.Join("|", batch.ProfileUpdates.Select(u => System.Text.Json.JsonSerializer.Serialize(u)));

@@ -24,29 +24,12 @@ public static class IngestBatchCodec
         w.Int(batch.Events.Count);
         foreach (var e in batch.Events)
         {
-            w.Int(e.ProjectId);
-            w.String(e.Name);
-            w.Long(e.TimeMs);
-            w.String(e.InsertId);
-            w.Pseudonym(e.DistinctId);
-            w.Pseudonym(e.DeviceId);
-            w.Pseudonym(e.UserId);
-            w.Pseudonym(e.SessionId);
-            w.NullableString(e.Country);
-            w.NullableString(e.Region);
-            w.NullableString(e.City);
-            w.NullableString(e.Browser);
-            w.NullableInt(e.BrowserVersion);
-            w.NullableString(e.Os);
-            w.NullableString(e.OsVersion);
-            w.NullableString(e.DeviceType);
-            w.NullableString(e.Lib);
-            w.NullableString(e.LibVersion);
-            w.NullableString(e.Url);
-            w.NullableString(e.ReferrerHost);
-            w.NullableString(e.Screen);
-            w.String(e.PropertiesJson);
-            w.Long(e.IngestedAtMs);
+            // One span per event instead of a buffer call per field: most of the encoding cost was those calls. The
+            // worst case (3 bytes per char) is asked for only when it fits anyway; otherwise the exact size, so a
+            // buffer sized for the batch does not grow because of a bound.
+            var span = output.GetSpan();
+            if (span.Length < MaxEventBytes(e)) span = output.GetSpan(EventBytes(e));
+            output.Advance(WriteEvent(e, span));
         }
         w.Int(batch.ProfileUpdates.Count);
         foreach (var u in batch.ProfileUpdates)
@@ -62,6 +45,66 @@ public static class IngestBatchCodec
             w.Byte((byte)((u.IgnoreTime ? 1 : 0) | (u.IgnoreAlias ? 2 : 0)));
             w.Long(u.IngestedAtMs);
         }
+    }
+
+    // Fixed part of an event: project id, time, ingestion time; 4 pseudonyms with their flag; the browser version with
+    // its flag; the length prefixes of its 15 strings.
+    private const int FixedEventBytes = 4 + 8 + 8 + 4 * 17 + 5 + 15 * 4;
+
+    private static int MaxEventBytes(StoredEvent e) => FixedEventBytes + 3 * Chars(e);
+
+    private static int Chars(StoredEvent e) => e.Name.Length + e.InsertId.Length + e.PropertiesJson.Length
+        + (e.Country?.Length ?? 0) + (e.Region?.Length ?? 0) + (e.City?.Length ?? 0) + (e.Browser?.Length ?? 0) + (e.Os?.Length ?? 0)
+        + (e.OsVersion?.Length ?? 0) + (e.DeviceType?.Length ?? 0) + (e.Lib?.Length ?? 0) + (e.LibVersion?.Length ?? 0)
+        + (e.Url?.Length ?? 0) + (e.ReferrerHost?.Length ?? 0) + (e.Screen?.Length ?? 0);
+
+    private static int EventBytes(StoredEvent e) => FixedEventBytes + Utf8(e.Name) + Utf8(e.InsertId) + Utf8(e.PropertiesJson)
+        + Utf8(e.Country) + Utf8(e.Region) + Utf8(e.City) + Utf8(e.Browser) + Utf8(e.Os) + Utf8(e.OsVersion) + Utf8(e.DeviceType)
+        + Utf8(e.Lib) + Utf8(e.LibVersion) + Utf8(e.Url) + Utf8(e.ReferrerHost) + Utf8(e.Screen);
+
+    private static int Utf8(string? text) => text is null ? 0 : Encoding.UTF8.GetByteCount(text);
+
+    /// <summary>Writes one event into <paramref name="span"/> (which holds at least <see cref="EventBytes"/>); returns the bytes written.</summary>
+    private static int WriteEvent(StoredEvent e, Span<byte> span)
+    {
+        var w = new SpanWriter(span);
+        w.Int(e.ProjectId);
+        w.String(e.Name);
+        w.Long(e.TimeMs);
+        w.String(e.InsertId);
+        w.Pseudonym(e.DistinctId);
+        w.Pseudonym(e.DeviceId);
+        w.Pseudonym(e.UserId);
+        w.Pseudonym(e.SessionId);
+        w.String(e.Country);
+        w.String(e.Region);
+        w.String(e.City);
+        w.String(e.Browser);
+        w.NullableInt(e.BrowserVersion);
+        w.String(e.Os);
+        w.String(e.OsVersion);
+        w.String(e.DeviceType);
+        w.String(e.Lib);
+        w.String(e.LibVersion);
+        w.String(e.Url);
+        w.String(e.ReferrerHost);
+        w.String(e.Screen);
+        w.String(e.PropertiesJson);
+        w.Long(e.IngestedAtMs);
+        return w.Position;
+    }
+
+    /// <summary>
+    /// At least the encoded size of <paramref name="batch"/> when its text is ASCII (more is needed otherwise), capped at
+    /// 64 MiB: the buffer to start with, so encoding a batch seldom grows and copies it.
+    /// </summary>
+    public static int EstimateSize(IngestBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        long size = 16;
+        foreach (var e in batch.Events) size += FixedEventBytes + Chars(e);
+        foreach (var u in batch.ProfileUpdates) size += 64 + u.Operation.Length + u.ValueJson.Length + (u.GroupKey?.Length ?? 0);
+        return (int)Math.Min(size, 64 * 1024 * 1024);
     }
 
     /// <summary>Encodes <paramref name="batch"/> into a new array.</summary>
@@ -155,12 +198,6 @@ public static class IngestBatchCodec
             _output.Advance(8);
         }
 
-        public readonly void NullableInt(int? value)
-        {
-            Byte(value.HasValue ? (byte)1 : (byte)0);
-            if (value.HasValue) Int(value.Value);
-        }
-
         public readonly void Pseudonym(Pseudonym? value)
         {
             Byte(value.HasValue ? (byte)1 : (byte)0);
@@ -186,6 +223,53 @@ public static class IngestBatchCodec
                 return;
             }
             String(value);
+        }
+    }
+
+    /// <summary>The same encoding as <see cref="Writer"/>, into a span known to be large enough.</summary>
+    private ref struct SpanWriter(Span<byte> span)
+    {
+        private readonly Span<byte> _span = span;
+
+        public int Position { get; private set; }
+
+        public void Int(int value)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(_span[Position..], value);
+            Position += 4;
+        }
+
+        public void Long(long value)
+        {
+            BinaryPrimitives.WriteInt64LittleEndian(_span[Position..], value);
+            Position += 8;
+        }
+
+        public void NullableInt(int? value)
+        {
+            _span[Position++] = value.HasValue ? (byte)1 : (byte)0;
+            if (value.HasValue) Int(value.Value);
+        }
+
+        public void Pseudonym(Pseudonym? value)
+        {
+            _span[Position++] = value.HasValue ? (byte)1 : (byte)0;
+            if (!value.HasValue) return;
+            value.Value.WriteBytes(_span[Position..]);
+            Position += 16;
+        }
+
+        /// <summary>A length-prefixed string; null as length -1.</summary>
+        public void String(string? value)
+        {
+            if (value is null)
+            {
+                Int(-1);
+                return;
+            }
+            var length = Encoding.UTF8.GetBytes(value, _span[(Position + 4)..]);
+            BinaryPrimitives.WriteInt32LittleEndian(_span[Position..], length);
+            Position += length + 4;
         }
     }
 

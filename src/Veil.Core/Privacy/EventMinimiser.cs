@@ -83,6 +83,9 @@ public sealed class EventMinimiser(IGeoLocator geoLocator)
 
     private static readonly ShortTextCache ColumnTexts = new(1024);
 
+    // Referrer hosts repeat across events (a few search engines and sites); only hosts are held, never whole referrers.
+    private static readonly SharedTextCache ReferrerHosts = new(1024, maxChars: 128);
+
     /// <summary>Screen buckets by hundreds of pixels, made once each (up to 6300 px a side).</summary>
     private static readonly string?[] ScreenBuckets = new string?[64 * 64];
 
@@ -246,7 +249,7 @@ public sealed class EventMinimiser(IGeoLocator geoLocator)
         var host = UrlMinimiser.HostOnly(TextOf(referrer, scratch, out var text), text);
         if (host.IsEmpty) host = UrlMinimiser.HostOnly(TextOf(referringDomain, scratch, out text), text);
         if (host.IsEmpty) return null;
-        return text is not null && host.SequenceEqual(text) ? text : host.ToString();
+        return text is not null && host.SequenceEqual(text) ? text : ReferrerHosts.Get(host);
     }
 
     private static bool IsGroupKey(IReadOnlySet<string> groupKeys, ReadOnlySpan<char> name) =>

@@ -9,6 +9,9 @@ public static class UrlMinimiser
     private static readonly string[] AllowedQueryKeys =
         ["utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "utm_id"];
 
+    // Minimised URLs repeat across events (a site has few pages); only the cut form is held, never what came in.
+    private static readonly SharedTextCache MinimisedUrls = new(1024, maxChars: 160);
+
     /// <summary>
     /// <c>https://shop.example/cart?utm_source=news&amp;email=a@b.c#x</c> becomes
     /// <c>https://shop.example/cart?utm_source=news</c>. Returns null for anything that is not an absolute http(s) URL.
@@ -172,8 +175,8 @@ public static class UrlMinimiser
         {
             var upToPath = url[..PathEnd];
             var emptyPath = PathEnd == HostStart + HostLength;
-            if (QueryStart < 0 || QueryEnd <= QueryStart) return emptyPath ? string.Concat(upToPath, "/") : upToPath.ToString();
-            var query = url[QueryStart..QueryEnd];
+            if (!emptyPath && (QueryStart < 0 || QueryEnd <= QueryStart)) return MinimisedUrls.Get(upToPath);
+            var query = QueryStart < 0 || QueryEnd <= QueryStart ? default : url[QueryStart..QueryEnd];
             char[]? rented = null;
             var capacity = PathEnd + 1 + query.Length + 1;
             var buffer = capacity <= 512 ? stackalloc char[512] : (rented = ArrayPool<char>.Shared.Rent(capacity));
@@ -195,7 +198,7 @@ public static class UrlMinimiser
                     pair.CopyTo(buffer[length..]);
                     length += pair.Length;
                 }
-                return new string(buffer[..length]);
+                return MinimisedUrls.Get(buffer[..length]);
             }
             finally
             {

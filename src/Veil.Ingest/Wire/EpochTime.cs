@@ -34,6 +34,12 @@ internal static class EpochTime
             case JsonValueKind.Null:
                 return Status.Missing;
             case JsonValueKind.Number:
+                // Integers (what SDKs send for ms) parse faster as such, to the same double TryGetDouble would give.
+                if (value.TryGetInt64(out var whole))
+                {
+                    t = whole;
+                    break;
+                }
                 if (!value.TryGetDouble(out t) || !double.IsFinite(t))
                 {
                     reason = "is not a finite number";

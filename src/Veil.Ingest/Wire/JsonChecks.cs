@@ -138,9 +138,8 @@ internal static class JsonChecks
     }
 
     /// <summary>Checks a property name from its raw (escaped) UTF-8; outputs a hash of the unescaped name for duplicate detection.</summary>
-    private static string? CheckName(JsonProperty property, int maxBytes, out ulong hash)
+    private static string? CheckName(JsonProperty property, ReadOnlySpan<byte> raw, int maxBytes, out ulong hash)
     {
-        var raw = JsonMarshal.GetRawUtf8PropertyName(property);
         hash = 0;
         if (raw.Length == 0) return "is empty";
         // One vectorised scan finds forbidden bytes, escapes (slow path) and C2, the lead byte of C1 controls.
@@ -208,30 +207,17 @@ internal static class JsonChecks
     {
         path = "";
         var count = obj.GetPropertyCount();
-        if (count > maxKeys) return $"has {count} properties; the limit is {maxKeys}";
+        if (count > maxKeys) return TooManyProperties(count, maxKeys);
         ulong[]? rented = null;
         try
         {
-            // Open-addressed set of name hashes, at most half full; 64-bit XxHash3 collisions are not a practical concern
-            // (a forged collision only gets the sender's own item rejected).
-            var slots = count <= 1 ? 0 : (int)BitOperations.RoundUpToPowerOf2((uint)count * 2);
+            var slots = NameTableSlots(count);
             var table = slots <= 512 ? stackalloc ulong[slots] : (rented = ArrayPool<ulong>.Shared.Rent(slots)).AsSpan(0, slots);
             if (rented is not null) table.Clear();
             foreach (var property in obj.EnumerateObject())
             {
-                var reason = CheckName(property, limits.MaxNameBytes, out var hash);
-                if (reason is null && slots > 0 && !AddHash(table, hash)) reason = "appears more than once";
-                if (reason is not null)
-                {
-                    path = "." + DisplayName(JsonMarshal.GetRawUtf8PropertyName(property));
-                    return "property name " + reason;
-                }
-                var inner = CheckValue(property.Value, objectDepth, limits, out var innerPath);
-                if (inner is not null)
-                {
-                    path = "." + DisplayName(JsonMarshal.GetRawUtf8PropertyName(property)) + innerPath;
-                    return inner;
-                }
+                var problem = CheckProperty(property, JsonMarshal.GetRawUtf8PropertyName(property), table, objectDepth, limits, out path);
+                if (problem is not null) return problem;
             }
             return null;
         }
@@ -239,6 +225,41 @@ internal static class JsonChecks
         {
             if (rented is not null) ArrayPool<ulong>.Shared.Return(rented);
         }
+    }
+
+    /// <summary>The problem of an object with more than <paramref name="maxKeys"/> properties.</summary>
+    public static string TooManyProperties(int count, int maxKeys) => $"has {count} properties; the limit is {maxKeys}";
+
+    /// <summary>
+    /// Size of the duplicate-name table <see cref="CheckProperty"/> needs for an object of <paramref name="count"/>
+    /// properties (0 for one or none): an open-addressed set of name hashes, at most half full. 64-bit XxHash3
+    /// collisions are not a practical concern (a forged collision only gets the sender's own item rejected).
+    /// </summary>
+    public static int NameTableSlots(int count) => count <= 1 ? 0 : (int)BitOperations.RoundUpToPowerOf2((uint)count * 2);
+
+    /// <summary>
+    /// One property of an object as <see cref="TryFindProblem"/> checks it (name, duplicates through
+    /// <paramref name="nameTable"/>, which starts zeroed, and the value under it), for a caller that walks the object
+    /// itself; <paramref name="rawName"/> is the property's raw name. Null when fine, else the reason, with the path
+    /// under the object in <paramref name="path"/>.
+    /// </summary>
+    public static string? CheckProperty(JsonProperty property, ReadOnlySpan<byte> rawName, Span<ulong> nameTable, int objectDepth, WireLimits limits, out string path)
+    {
+        var reason = CheckName(property, rawName, limits.MaxNameBytes, out var hash);
+        if (reason is null && nameTable.Length > 0 && !AddHash(nameTable, hash)) reason = "appears more than once";
+        if (reason is not null)
+        {
+            path = "." + DisplayName(rawName);
+            return "property name " + reason;
+        }
+        var inner = CheckValue(property.Value, objectDepth, limits, out var innerPath);
+        if (inner is not null)
+        {
+            path = "." + DisplayName(rawName) + innerPath;
+            return inner;
+        }
+        path = "";
+        return null;
     }
 
     private static string? CheckValue(JsonElement value, int objectDepth, WireLimits limits, out string path)

@@ -28,4 +28,7 @@ public sealed record MixpanelEvent
 
     /// <summary><c>distinct_id</c> as text (numbers as their JSON text); null when absent on <c>/track</c>.</summary>
     public string? DistinctId { get; init; }
+
+    /// <summary><c>properties.$ignore</c> is <c>true</c>: Mixpanel's reserved flag for an event to drop (it still counts as accepted).</summary>
+    public bool Ignore { get; init; }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
@@ -37,6 +38,9 @@ public static class MixpanelEventValidator
         "undefined", "unknown", "<nil>", "0", "-1", "true", "false", "[]", "{}",
     };
 
+    // Longer ids cannot be placeholders, so most skip the case-insensitive hash.
+    private static readonly int MaxPlaceholderLength = PlaceholderIds.Max(id => id.Length);
+
     /// <summary>Validates every item of a decoded <c>/track</c> or <c>/import</c> request.</summary>
     /// <param name="decoded">A successful decode result for an event endpoint.</param>
     /// <param name="nowMs">The request's arrival time, milliseconds since the epoch.</param>
@@ -47,6 +51,7 @@ public static class MixpanelEventValidator
         if (!decoded.Succeeded) throw new ArgumentException("The request did not decode; answer its error instead.", nameof(decoded));
         limits ??= WireLimits.Default;
         var batch = new MixpanelEventBatch();
+        batch.Events.Capacity = decoded.Items.Count;
         var strings = new RecentStrings();
         foreach (var item in decoded.Items)
         {
@@ -131,22 +136,41 @@ public static class MixpanelEventValidator
             return Reject("properties", $"`properties` must be an object, got {JsonChecks.KindName(properties.ValueKind)}", out error);
         }
 
+        // One walk over the properties finds the fields read here and `$ignore`, and runs the shape checks (names,
+        // duplicates, values) whose first problem is reported after the field errors, as a separate pass would.
         JsonElement insertIdElement = default, tokenElement = default, timeElement = default, distinctElement = default;
-        foreach (var property in properties.EnumerateObject())
+        var ignore = false;
+        string? problem = null, problemPath = "";
+        var count = properties.GetPropertyCount();
+        if (count > limits.MaxProperties) problem = JsonChecks.TooManyProperties(count, limits.MaxProperties);
+        var slots = problem is null ? JsonChecks.NameTableSlots(count) : 0;
+        ulong[]? rentedTable = null;
+        var nameTable = slots <= 512 ? stackalloc ulong[slots] : (rentedTable = ArrayPool<ulong>.Shared.Rent(slots)).AsSpan(0, slots);
+        try
         {
-            var raw = JsonMarshal.GetRawUtf8PropertyName(property);
-            var escaped = raw.IndexOf((byte)'\\') >= 0;
-            if (escaped && JsonChecks.HasUnpairedSurrogateEscape(raw))
+            if (rentedTable is not null) nameTable.Clear();
+            foreach (var property in properties.EnumerateObject())
             {
-                var field = "properties." + JsonChecks.DisplayName(raw);
-                return Reject(field, $"`{field}` property name contains an unpaired UTF-16 surrogate escape", out error);
+                var raw = JsonMarshal.GetRawUtf8PropertyName(property);
+                var escaped = raw.IndexOf((byte)'\\') >= 0;
+                if (escaped && JsonChecks.HasUnpairedSurrogateEscape(raw))
+                {
+                    var field = "properties." + JsonChecks.DisplayName(raw);
+                    return Reject(field, $"`{field}` property name contains an unpaired UTF-16 surrogate escape", out error);
+                }
+                // The first byte narrows the compare; an escaped name may spell any of them.
+                var first = raw.IsEmpty ? (byte)0 : raw[0];
+                if ((first == (byte)'t' || escaped) && JsonChecks.NameIs(property, raw, "token"u8)) tokenElement = property.Value;
+                else if ((first == (byte)'t' || escaped) && JsonChecks.NameIs(property, raw, "time"u8)) timeElement = property.Value;
+                else if ((first == (byte)'d' || escaped) && JsonChecks.NameIs(property, raw, "distinct_id"u8)) distinctElement = property.Value;
+                else if ((first == (byte)'$' || escaped) && JsonChecks.NameIs(property, raw, "$insert_id"u8)) insertIdElement = property.Value;
+                else if ((first == (byte)'$' || escaped) && JsonChecks.NameIs(property, raw, "$ignore"u8)) ignore = property.Value.ValueKind == JsonValueKind.True;
+                if (problem is null) problem = JsonChecks.CheckProperty(property, raw, nameTable, objectDepth: 0, limits, out problemPath);
             }
-            // The first byte narrows the compare; an escaped name may spell any of them.
-            var first = raw.IsEmpty ? (byte)0 : raw[0];
-            if ((first == (byte)'t' || escaped) && JsonChecks.NameIs(property, raw, "token"u8)) tokenElement = property.Value;
-            else if ((first == (byte)'t' || escaped) && JsonChecks.NameIs(property, raw, "time"u8)) timeElement = property.Value;
-            else if ((first == (byte)'d' || escaped) && JsonChecks.NameIs(property, raw, "distinct_id"u8)) distinctElement = property.Value;
-            else if ((first == (byte)'$' || escaped) && JsonChecks.NameIs(property, raw, "$insert_id"u8)) insertIdElement = property.Value;
+        }
+        finally
+        {
+            if (rentedTable is not null) ArrayPool<ulong>.Shared.Return(rentedTable);
         }
 
         // $insert_id first, so later errors can carry it like Mixpanel's failed_records do.
@@ -228,7 +252,7 @@ public static class MixpanelEventValidator
             var idBytes = Encoding.UTF8.GetByteCount(distinctId);
             if (idBytes > limits.MaxNameBytes)
                 return Reject("properties.distinct_id", $"`properties.distinct_id` is {idBytes} bytes long; the limit is {limits.MaxNameBytes}", out error);
-            if (import && PlaceholderIds.Contains(distinctId))
+            if (import && distinctId.Length <= MaxPlaceholderLength && PlaceholderIds.Contains(distinctId))
             {
                 return Reject("properties.distinct_id",
                     $"`properties.distinct_id` is {JsonChecks.Display(distinctElement)}, a placeholder Mixpanel refuses; send the real id, or \"\" for events without a user", out error);
@@ -239,8 +263,7 @@ public static class MixpanelEventValidator
             return Reject("properties.distinct_id", "missing `properties.distinct_id` (required on /import; send \"\" for events without a user)", out error);
         }
 
-        if (JsonChecks.TryFindProblem(properties, limits.MaxProperties, limits, out var path, out var reason))
-            return Reject("properties" + path, $"`properties{path}` {reason}", out error);
+        if (problem is not null) return Reject("properties" + problemPath, $"`properties{problemPath}` {problem}", out error);
 
         error = null;
         if (!import)
@@ -258,6 +281,7 @@ public static class MixpanelEventValidator
             TimeMs = timeMs,
             InsertId = insertId,
             DistinctId = distinctId,
+            Ignore = ignore,
         };
         return MixpanelItemOutcome.Accepted;
     }

@@ -9,8 +9,9 @@ namespace Veil.Ingest.Wire;
 /// </summary>
 internal sealed class RecentStrings
 {
-    private readonly byte[]?[] _utf8 = new byte[8][];
-    private readonly string?[] _strings = new string[8];
+    // Sixteen: a shop's ten or so event names must not evict each other (a miss costs a string and a copy).
+    private readonly byte[]?[] _utf8 = new byte[16][];
+    private readonly string?[] _strings = new string[16];
     private int _next;
 
     /// <summary>The string value of a JSON string element that <see cref="JsonChecks.TryGetString"/> accepts.</summary>

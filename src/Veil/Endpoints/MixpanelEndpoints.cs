@@ -64,6 +64,8 @@ public static class MixpanelEndpoints
         };
         var projects = services.GetRequiredService<ProjectDirectory>();
         var batch = new IngestBatch();
+        // The projects the batch writes to, in order of first appearance (nearly always one): the rate limiter's input.
+        var projectIds = new List<int>(1);
         MixpanelResponse response;
         if (endpoint is MixpanelEndpoint.Track or MixpanelEndpoint.Import)
         {
@@ -89,12 +91,13 @@ public static class MixpanelEndpoints
                 authenticated = auth.Project;
             }
             var minimiser = services.GetRequiredService<EventMinimiser>();
-            var kept = new List<MixpanelEvent>(events.Events.Count);
+            batch.Events.Capacity = events.Events.Count;
+            var kept = 0;
             var vaultItems = new List<Core.Privacy.Pii.PiiVaultItem>();
             var unknownTokens = 0;
             foreach (var e in events.Events)
             {
-                if (e.Properties.TryGetProperty("$ignore", out var ignore) && ignore.ValueKind == JsonValueKind.True)
+                if (e.Ignore)
                 {
                     // Mixpanel's reserved `$ignore: true` drops the event; it still counts as accepted.
                     events.Skipped++;
@@ -107,22 +110,21 @@ public static class MixpanelEndpoints
                     events.Errors.Add(new ItemError(e.Index, e.InsertId, "properties.token", $"unknown project token \"{Truncate(e.Token)}\"; create a project with `veil project create` and use its token"));
                     continue;
                 }
-                kept.Add(e);
+                kept++;
                 vaultItems.Clear();
                 var stored = minimiser.Minimise(new EventInput(e.Name, e.Properties, e.TimeMs, e.InsertId, e.DistinctId), project.Privacy, requestContext, vaultItems);
                 batch.Events.Add(stored);
+                if (!projectIds.Contains(stored.ProjectId)) projectIds.Add(stored.ProjectId);
                 if (vaultItems.Count > 0 && stored.DistinctId is { } person) ToVault(services, project, person, vaultItems);
             }
-            if (unknownTokens > 0 && kept.Count == 0 && events.Skipped == 0 && unknownTokens == events.Errors.Count)
+            if (unknownTokens > 0 && kept == 0 && events.Skipped == 0 && unknownTokens == events.Errors.Count)
             {
                 await WriteAsync(context, MixpanelResponses.ForRequestError(endpoint, flags, decoded.Carrier, 401,
                     "unknown project token: no project has this token; create one with `veil project create` and use its token"));
                 return;
             }
             events.Errors.Sort((a, b) => a.Index.CompareTo(b.Index));
-            events.Events.Clear();
-            events.Events.AddRange(kept);
-            response = MixpanelResponses.ForOutcome(endpoint, flags, decoded.Carrier, events.Events.Count, events.Skipped, events.Errors);
+            response = MixpanelResponses.ForOutcome(endpoint, flags, decoded.Carrier, kept, events.Skipped, events.Errors);
         }
         else
         {
@@ -156,6 +158,7 @@ public static class MixpanelEndpoints
                     services.GetRequiredService<IdentityVault>().Apply(project, update.Subject, op.Operation, VaultFields(op.Operation, op.Value));
                 }
                 batch.ProfileUpdates.Add(update);
+                if (!projectIds.Contains(update.ProjectId)) projectIds.Add(update.ProjectId);
                 if (kind == ProfileKind.User && op.Operation == "$set"
                     && services.GetRequiredService<EventMinimiser>().ProfileGeoJson(requestContext, op.Ip, project.Privacy.AllowCity) is { } geo)
                 {
@@ -183,7 +186,7 @@ public static class MixpanelEndpoints
             response = MixpanelResponses.ForOutcome(endpoint, flags, decoded.Carrier, accepted, 0, operations.Errors);
         }
 
-        if (!services.GetRequiredService<IngestRateLimiter>().TryAcquire(batch.Events.Select(e => e.ProjectId).Concat(batch.ProfileUpdates.Select(u => u.ProjectId))))
+        if (!services.GetRequiredService<IngestRateLimiter>().TryAcquire(projectIds))
         {
             context.Response.Headers.RetryAfter = "1";
             await WriteAsync(context, MixpanelResponses.RateLimited(endpoint, flags, decoded.Carrier), "project token over its ingestion rate limit");

@@ -7,19 +7,11 @@ namespace Veil.Ingestion;
 /// <summary>The last step before an acknowledgement: one request's batch becomes one durable WAL record.</summary>
 public sealed class IngestionService(WriteAheadLog wal, ILogger<IngestionService> logger)
 {
-    private static int EstimateSize(IngestBatch batch)
-    {
-        long size = 64;
-        foreach (var e in batch.Events) size += 160 + e.PropertiesJson.Length + e.Name.Length + (e.Url?.Length ?? 0);
-        foreach (var u in batch.ProfileUpdates) size += 64 + u.ValueJson.Length;
-        return (int)Math.Min(size, 64 * 1024 * 1024);
-    }
-
     /// <summary>Writes <paramref name="batch"/> to the WAL and waits for fsync (promise 5).</summary>
     public async ValueTask<IngestOutcome> AcceptAsync(IngestBatch batch, CancellationToken cancellationToken)
     {
         if (batch.IsEmpty) return IngestOutcome.Durable;
-        using var buffer = new PooledBufferWriter(EstimateSize(batch));
+        using var buffer = new PooledBufferWriter(IngestBatchCodec.EstimateSize(batch));
         IngestBatchCodec.Write(batch, buffer);
         try
         {

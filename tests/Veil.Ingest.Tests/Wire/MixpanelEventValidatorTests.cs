@@ -295,4 +295,24 @@ public sealed class MixpanelEventValidatorTests : IDisposable
         Assert.Throws<ArgumentOutOfRangeException>(() =>
             MixpanelEventValidator.Validate(MixpanelEndpoint.Engage, false, new MixpanelWireItem(0, document.RootElement), Now, WireLimits.Default, out _, out _));
     }
+
+    [Theory]
+    [InlineData("\"$ignore\":true", true)]
+    [InlineData("\"$ig\\u006eore\":true", true)]
+    [InlineData("\"$ignore\":false", false)]
+    [InlineData("\"$ignore\":\"true\"", false)]
+    [InlineData("\"ignore\":true", false)]
+    [InlineData("", false)]
+    public void Ignore_is_read_from_properties_as_the_reserved_flag(string extra, bool ignored) =>
+        Assert.Equal(ignored, Accepted(MixpanelEndpoint.Import, Import(extra)).Ignore);
+
+    [Fact]
+    public void Field_errors_come_before_shape_problems_found_in_the_same_walk()
+    {
+        // A bad property name ahead of a bad time: the time is reported, as when the shape was checked in a second pass.
+        Rejected(MixpanelEndpoint.Import, Import("\"a;b\":1", time: "\"yesterday\""), "properties.time", "must be seconds or milliseconds");
+        // Duplicates and too-long values are reported once the named fields pass, naming the first in property order.
+        Rejected(MixpanelEndpoint.Import, Import("\"x\":1,\"y\":\"" + new string('v', 300 * 1024) + "\",\"x\":2"), "properties.y", "the limit for a value is");
+        Rejected(MixpanelEndpoint.Import, Import("\"x\":1,\"x\":2,\"bad`name\":3"), "properties.x", "appears more than once");
+    }
 }
