@@ -296,12 +296,12 @@ public sealed class DedupIndexTests : IDisposable
     }
 
     [Fact]
-    public void Spilled_keys_match_a_hash_set_through_flushes_and_merges()
+    public void Disk_key_sets_match_a_hash_set_through_flushes_and_merges()
     {
-        Gen.Select(Gen.ULong.Array[0, 400], Gen.Int[1, 40], Gen.Int[1, 30]).Sample((keys, bufferKeys, flushEvery) =>
+        Gen.Select(Gen.ULong.Array[0, 400], Gen.Int[1, 40], Gen.Int[1, 30], Gen.Int[1, 200]).Sample((keys, bufferKeys, flushEvery, maxRunKeys) =>
         {
             var directory = Path.Combine(_dir.Path, Guid.NewGuid().ToString("N"));
-            using var set = new DiskKeySet(directory, bufferKeys);
+            using var set = new DiskKeySet(directory, bufferKeys, maxRunKeys);
             var reference = new HashSet<ulong>();
             for (var i = 0; i < keys.Length; i++)
             {
@@ -315,11 +315,14 @@ public sealed class DedupIndexTests : IDisposable
             Assert.InRange(set.Count, reference.Count, keys.Length);
             Assert.All(reference, key => Assert.True(set.Contains(key)));
             Assert.All(keys.Select(k => ~k).Where(k => !reference.Contains(k)), key => Assert.False(set.Contains(key)));
-            // Each run is more than four times the next one's size, so runs stay few.
-            Assert.True(set.RunCount <= 2 + Math.Log(Math.Max(1, reference.Count), 4), $"{set.RunCount} runs for {reference.Count} keys");
+            // Below the cap each run is more than four times the next one's size, so runs stay few; past it, a run per
+            // cap's worth of keys (a run made by a merge never exceeds it, one written from the buffer may).
+            var bound = 2 + Math.Log(Math.Max(1, reference.Count), 4) + 2.0 * reference.Count / maxRunKeys;
+            Assert.True(set.RunCount <= bound, $"{set.RunCount} runs for {reference.Count} keys (cap {maxRunKeys}, buffer {bufferKeys})");
+            Assert.All(set.RunSizes, size => Assert.True(size <= Math.Max(maxRunKeys, bufferKeys), $"a run of {size} keys"));
             set.Dispose();
             Assert.False(Directory.Exists(directory));
-        }, iter: 200);
+        }, iter: 300);
     }
 
     [Fact]

@@ -14,20 +14,26 @@ internal sealed class DiskKeySet : IDisposable
     /// <summary>Keys buffered in memory before they are written as a run (8 MiB sorted).</summary>
     public const int DefaultBufferKeys = 1 << 20;
 
+    /// <summary>Keys in the largest run a merge makes (64 MiB).</summary>
+    public const long DefaultMaxRunKeys = 8L << 20;
+
     private const int MergeRatio = 4;
 
     private readonly string _directory;
     private readonly int _bufferKeys;
+    private readonly long _maxRunKeys;
     private readonly List<KeyRun> _runs = []; // oldest (and largest) first
     private UInt64Set _buffer = new();
     private int _nextFile;
 
     /// <summary>Starts an empty set whose runs live in <paramref name="directory"/> (created; it must not hold other files).</summary>
-    public DiskKeySet(string directory, int bufferKeys = DefaultBufferKeys)
+    public DiskKeySet(string directory, int bufferKeys = DefaultBufferKeys, long maxRunKeys = DefaultMaxRunKeys)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(bufferKeys, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxRunKeys, 1);
         _directory = directory;
         _bufferKeys = bufferKeys;
+        _maxRunKeys = maxRunKeys;
         Directory.CreateDirectory(directory);
     }
 
@@ -36,15 +42,18 @@ internal sealed class DiskKeySet : IDisposable
 
     public int RunCount => _runs.Count;
 
+    /// <summary>Keys per run, oldest first.</summary>
+    public IEnumerable<long> RunSizes => _runs.Select(r => r.Count);
+
     public int BufferedCount => _buffer.Count;
 
     /// <summary>Bytes held in memory: the buffer and the runs' directories (the runs themselves are mapped files).</summary>
     public long MemoryBytes => _buffer.AllocatedBytes + _runs.Sum(r => r.DirectoryBytes);
 
     /// <summary>Builds a set holding <paramref name="keys"/> (repeats allowed); on failure nothing is left behind.</summary>
-    public static DiskKeySet Build(string directory, IEnumerable<ulong> keys, int bufferKeys = DefaultBufferKeys)
+    public static DiskKeySet Build(string directory, IEnumerable<ulong> keys, int bufferKeys = DefaultBufferKeys, long maxRunKeys = DefaultMaxRunKeys)
     {
-        var set = new DiskKeySet(directory, bufferKeys);
+        var set = new DiskKeySet(directory, bufferKeys, maxRunKeys);
         try
         {
             foreach (var key in keys) set.Add(key);
@@ -82,7 +91,7 @@ internal sealed class DiskKeySet : IDisposable
         Array.Sort(keys);
         _runs.Add(KeyRun.Write(NextPath(), keys));
         _buffer = new UInt64Set();
-        while (_runs.Count >= 2 && _runs[^2].Count <= MergeRatio * _runs[^1].Count)
+        while (_runs.Count >= 2 && _runs[^2].Count <= MergeRatio * _runs[^1].Count && _runs[^2].Count + _runs[^1].Count <= _maxRunKeys)
         {
             var merged = KeyRun.Merge(NextPath(), _runs[^2], _runs[^1]);
             _runs[^2].Dispose();
