@@ -61,7 +61,7 @@ public sealed class DedupIndexTests : IDisposable
         index.Abort();
     }
 
-    private DedupIndex NewIndex(int maxDays = 100, long maxKeys = 1_000, bool spill = false, int spillBufferKeys = 8) =>
+    private DedupIndex NewIndex(int maxDays = 100, long maxKeys = 1_000, bool spill = false, int spillBufferKeys = 64) =>
         new((project, day) =>
         {
             _loads.Add((project, day));
@@ -143,7 +143,7 @@ public sealed class DedupIndexTests : IDisposable
     public void Answers_equal_an_exact_set_through_commits_aborts_and_evictions(long maxKeys, bool spill)
     {
         var random = new Random(7);
-        var index = NewIndex(maxDays: 3, maxKeys: maxKeys, spill: spill);
+        var index = NewIndex(maxDays: 3, maxKeys: maxKeys, spill: spill, spillBufferKeys: 1024);
         var committed = new HashSet<(int, DateOnly, ulong)>();
         var apply = new HashSet<(int, DateOnly, ulong)>();
         for (var round = 0; round < 400; round++)
@@ -293,6 +293,33 @@ public sealed class DedupIndexTests : IDisposable
         Assert.Equal(0, index.ExactDayCount);
         Assert.True(index.KeyFileFailures >= 1);
         Assert.True(index.KeyCount <= 10);
+    }
+
+    [Fact]
+    public void Day_key_sets_match_a_hash_set_and_a_lookup_reads_one_partition()
+    {
+        Gen.Select(Gen.ULong.Array[0, 2_000], Gen.Int[16, 400], Gen.Int[20, 400]).Sample((keys, bufferKeys, maxRunKeys) =>
+        {
+            var directory = Path.Combine(_dir.Path, Guid.NewGuid().ToString("N"));
+            var reference = new HashSet<ulong>();
+            // Small keys repeat (and all fall in partition 0), so some arrive again after their run was written.
+            var added = keys.Select((k, i) => i % 4 == 0 ? k % 64 : k).ToArray();
+            using (var set = DayKeySet.Build(directory, added, bufferKeys, maxRunKeys))
+            {
+                reference.UnionWith(added);
+                Assert.All(reference, key => Assert.True(set.Contains(key)));
+                Assert.All(keys.Select(k => ~k).Where(k => !reference.Contains(k)), key => Assert.False(set.Contains(key)));
+                Assert.InRange(set.Count, reference.Count, keys.Length);
+                // A partition's runs are tiered below the cap and capped above it, by the keys added to it.
+                var perPartition = (double)Math.Max(1, added.GroupBy(k => k >> 60).Max(g => g.Count()));
+                Assert.True(set.MaxRunsPerLookup <= 3 + Math.Log(perPartition, 4) + 2 * perPartition / maxRunKeys,
+                    $"{set.MaxRunsPerLookup} runs in one partition for {reference.Count} keys");
+                set.Flush();
+                Assert.Equal(0, set.BufferedCount);
+                Assert.All(reference, key => Assert.True(set.Contains(key)));
+            }
+            Assert.False(Directory.Exists(directory));
+        }, iter: 50);
     }
 
     [Fact]

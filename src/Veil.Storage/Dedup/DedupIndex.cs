@@ -7,8 +7,8 @@ namespace Veil.Storage.Dedup;
 /// seen and evicted whole, least recently used first, beyond a budget. Keys of the current apply are held exactly
 /// ("pending"), so duplicates inside one apply never need the store.
 /// <para>
-/// With a key directory, each day keeps every stored key exactly in a <see cref="DiskKeySet"/> (sorted runs in files,
-/// 8 bytes a key, plus a bounded buffer in memory) and, while it holds fewer than the key budget, also in a Bloom filter
+/// With a key directory, each day keeps every stored key exactly in a <see cref="DayKeySet"/> (sorted runs in files,
+/// 8 bytes a key, in 16 partitions by key, plus a bounded buffer in memory) and, while it holds fewer than the key budget, also in a Bloom filter
 /// (<see cref="KeyFilter"/>, ~2 bytes a key) that answers most lookups without touching the files. A key in neither is
 /// new; a key the exact set holds is <see cref="DedupVerdict.Unsure"/> and the store settles it with a query (true
 /// retries, and 64-bit hash collisions, which the store's time check tells apart). A day of any volume and any spread of
@@ -247,12 +247,12 @@ internal sealed class DedupIndex
         return new Day(id, new UInt64Set()) { Filter = filter, Exact = exact, Saturated = saturated };
     }
 
-    private DiskKeySet? NewKeySet((int Project, DateOnly Day) id)
+    private DayKeySet? NewKeySet((int Project, DateOnly Day) id)
     {
         var directory = Path.Combine(_keyDirectory!, string.Create(CultureInfo.InvariantCulture, $"{id.Project}-{id.Day:yyyyMMdd}-{_nextDirectory++}"));
         try
         {
-            return new DiskKeySet(directory, _bufferKeys);
+            return new DayKeySet(directory, _bufferKeys);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -262,7 +262,7 @@ internal sealed class DedupIndex
     }
 
     // While loading: a disk that fails (full, unwritable) leaves the day with its filter alone, which is slower but exact.
-    private DiskKeySet? AddOrGiveUp(DiskKeySet? exact, ulong key)
+    private DayKeySet? AddOrGiveUp(DayKeySet? exact, ulong key)
     {
         if (exact is null) return null;
         try
@@ -296,7 +296,7 @@ internal sealed class DedupIndex
 
         public KeyFilter? Filter { get; set; }
 
-        public DiskKeySet? Exact { get; set; }
+        public DayKeySet? Exact { get; set; }
 
         public bool Saturated { get; set; }
     }
