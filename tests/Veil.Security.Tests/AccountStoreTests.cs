@@ -11,7 +11,8 @@ public sealed class AccountStoreTests
     [Fact]
     public void Service_accounts_made_before_scopes_keep_import_and_aggregate_reads()
     {
-        var directory = Directory.CreateTempSubdirectory("veil-acct-store-").FullName;
+        using var temp = new TempDirectory();
+        var directory = temp.Path;
         var path = Path.Combine(directory, "meta.db");
         using (var metadata = SqliteMetadataStore.Open(path))
         {
@@ -39,7 +40,8 @@ public sealed class AccountStoreTests
     [Fact]
     public void Emails_are_unique_regardless_of_case_and_sessions_are_stored_by_hash_only()
     {
-        var directory = Directory.CreateTempSubdirectory("veil-acct-store-").FullName;
+        using var temp = new TempDirectory();
+        var directory = temp.Path;
         using var accounts = SqliteAccountStore.Open(Path.Combine(directory, "meta.db"));
         var person = accounts.CreateUser("a.person@example.com", "$argon2id$…", false);
         Assert.Throws<InvalidOperationException>(() => accounts.CreateUser("A.Person@Example.com", "$argon2id$…", false));

@@ -25,6 +25,7 @@ public partial class CliTests
     {
         var config = Directory.CreateTempSubdirectory("veil-cli-").FullName;
         var (exit, output) = await VeilProcess.RunCliAsync(config, [.. command, "--help"]);
+        Directory.Delete(config, recursive: true);
         Assert.Equal(0, exit);
         Assert.Contains("Usage:", output, StringComparison.Ordinal);
         Assert.Contains("Options:", output, StringComparison.Ordinal);

@@ -39,6 +39,7 @@ public class InventoryTests
         await server.Server.DisposeAsync();
         var config = Directory.CreateTempSubdirectory("veil-inv-").FullName;
         var (exit, output) = await VeilProcess.RunCliAsync(config, "inventory", "--data", server.DataDirectory, "--project", id.ToString(System.Globalization.CultureInfo.InvariantCulture), "--json");
+        Directory.Delete(config, recursive: true);
         Assert.True(exit == 0, output);
         var offline = JsonDocument.Parse(output[output.IndexOf('{', StringComparison.Ordinal)..]).RootElement.GetProperty("entries").EnumerateArray()
             .ToDictionary(e => (e.GetProperty("where").GetString()!, e.GetProperty("name").GetString()!), e => e);
