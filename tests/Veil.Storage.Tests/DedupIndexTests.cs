@@ -22,7 +22,7 @@ public sealed class DedupIndexTests : IDisposable
     // Verdicts the store had to settle, as DuckDbEventStore would with a query.
     private int _unsure;
 
-    private string SpillRoot => Path.Combine(_dir.Path, "spill");
+    private string KeyRoot => Path.Combine(_dir.Path, "keys");
 
     public void Dispose() => _dir.Dispose();
 
@@ -61,12 +61,12 @@ public sealed class DedupIndexTests : IDisposable
         index.Abort();
     }
 
-    private DedupIndex NewIndex(int maxDays = 100, long maxKeys = 1_000, bool spill = false, int spillBufferKeys = 64) =>
+    private DedupIndex NewIndex(int maxDays = 100, long maxKeys = 1_000, bool keyFiles = false, int bufferKeys = 64) =>
         new((project, day) =>
         {
             _loads.Add((project, day));
             return _stored.TryGetValue((project, day), out var keys) ? [.. keys] : [];
-        }, maxDays, maxKeys, spill ? SpillRoot : null, spillBufferKeys);
+        }, maxDays, maxKeys, keyFiles ? KeyRoot : null, bufferKeys);
 
     [Fact]
     public void A_day_is_loaded_once_and_then_answers_from_memory()
@@ -140,10 +140,10 @@ public sealed class DedupIndexTests : IDisposable
     [Theory]
     [InlineData(2_000, false)]
     [InlineData(200, true)]
-    public void Answers_equal_an_exact_set_through_commits_aborts_and_evictions(long maxKeys, bool spill)
+    public void Answers_equal_an_exact_set_through_commits_aborts_and_evictions(long maxKeys, bool keyFiles)
     {
         var random = new Random(7);
-        var index = NewIndex(maxDays: 3, maxKeys: maxKeys, spill: spill, spillBufferKeys: 1024);
+        var index = NewIndex(maxDays: 3, maxKeys: maxKeys, keyFiles: keyFiles, bufferKeys: 1024);
         var committed = new HashSet<(int, DateOnly, ulong)>();
         var apply = new HashSet<(int, DateOnly, ulong)>();
         for (var round = 0; round < 400; round++)
@@ -167,13 +167,13 @@ public sealed class DedupIndexTests : IDisposable
             apply.Clear();
         }
         Assert.True(index.Loads > 5);
-        if (spill) Assert.True(index.ExactDayCount > 0);
+        if (keyFiles) Assert.True(index.ExactDayCount > 0);
     }
 
     [Fact]
     public void With_key_files_new_keys_need_no_store_query_before_or_after_the_filter_saturates()
     {
-        var index = NewIndex(maxKeys: 50, spill: true, spillBufferKeys: 16);
+        var index = NewIndex(maxKeys: 50, keyFiles: true, bufferKeys: 16);
         ulong next = 1;
         for (var round = 0; round < 13; round++)
         {
@@ -184,7 +184,7 @@ public sealed class DedupIndexTests : IDisposable
         // The filter saturated in the third apply and was dropped: the exact set answers alone.
         Assert.Equal(0, index.KeyCount);
         Assert.Equal(1, index.ExactDayCount);
-        Assert.NotEmpty(Directory.EnumerateFiles(SpillRoot, "*", SearchOption.AllDirectories));
+        Assert.NotEmpty(Directory.EnumerateFiles(KeyRoot, "*", SearchOption.AllDirectories));
         // Without key files the filter's maybes (~0.1%), and every key once it saturated, would have gone to the store.
         Assert.Equal(0, _unsure);
 
@@ -197,7 +197,7 @@ public sealed class DedupIndexTests : IDisposable
     [Fact]
     public void A_day_with_key_files_forgets_an_aborted_apply_without_a_reload()
     {
-        var index = NewIndex(maxKeys: 1_000, spill: true, spillBufferKeys: 4);
+        var index = NewIndex(maxKeys: 1_000, keyFiles: true, bufferKeys: 4);
         for (ulong k = 1; k <= 12; k++) TryAdd(index, 1, D1, k);
         Commit(index);
 
@@ -216,11 +216,11 @@ public sealed class DedupIndexTests : IDisposable
     [Fact]
     public void A_day_stored_beyond_the_budget_loads_without_a_filter_and_stale_key_files_are_cleared()
     {
-        Directory.CreateDirectory(Path.Combine(SpillRoot, "1-20250101-0"));
-        File.WriteAllText(Path.Combine(SpillRoot, "1-20250101-0", "run-000000.keys"), "left by a killed process");
+        Directory.CreateDirectory(Path.Combine(KeyRoot, "1-20250101-0"));
+        File.WriteAllText(Path.Combine(KeyRoot, "1-20250101-0", "run-000000.keys"), "left by a killed process");
         _stored[(1, D1)] = [.. Enumerable.Range(1, 500).Select(k => (ulong)k)];
-        var index = NewIndex(maxKeys: 100, spill: true, spillBufferKeys: 64);
-        Assert.Empty(Directory.EnumerateFileSystemEntries(SpillRoot));
+        var index = NewIndex(maxKeys: 100, keyFiles: true, bufferKeys: 64);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(KeyRoot));
 
         Assert.False(TryAdd(index, 1, D1, 500));
         Assert.Equal(1, index.ExactDayCount);
@@ -234,7 +234,7 @@ public sealed class DedupIndexTests : IDisposable
     [Fact]
     public void Buffered_keys_stay_within_their_budget_over_all_days()
     {
-        var index = NewIndex(maxKeys: 100_000, spill: true, spillBufferKeys: 40);
+        var index = NewIndex(maxKeys: 100_000, keyFiles: true, bufferKeys: 40);
         var random = new Random(9);
         for (var round = 0; round < 30; round++)
         {
@@ -249,29 +249,29 @@ public sealed class DedupIndexTests : IDisposable
     [Fact]
     public void Evicting_a_day_and_disposing_the_index_delete_its_key_files()
     {
-        var index = NewIndex(maxDays: 1, maxKeys: 10, spill: true, spillBufferKeys: 4);
+        var index = NewIndex(maxDays: 1, maxKeys: 10, keyFiles: true, bufferKeys: 4);
         for (ulong k = 1; k <= 12; k++) TryAdd(index, 1, D1, k);
         Commit(index);
-        Assert.NotEmpty(Directory.EnumerateFiles(SpillRoot, "*", SearchOption.AllDirectories));
+        Assert.NotEmpty(Directory.EnumerateFiles(KeyRoot, "*", SearchOption.AllDirectories));
         TryAdd(index, 1, D2, 1);
         Commit(index);
         Assert.Equal(1, index.DayCount);
-        Assert.Single(Directory.EnumerateFileSystemEntries(SpillRoot)); // D2's
+        Assert.Single(Directory.EnumerateFileSystemEntries(KeyRoot)); // D2's
 
         for (ulong k = 1; k <= 12; k++) TryAdd(index, 1, D3, k);
         Commit(index);
-        Assert.NotEmpty(Directory.EnumerateFiles(SpillRoot, "*", SearchOption.AllDirectories));
+        Assert.NotEmpty(Directory.EnumerateFiles(KeyRoot, "*", SearchOption.AllDirectories));
         index.Dispose();
-        Assert.Empty(Directory.EnumerateFileSystemEntries(SpillRoot));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(KeyRoot));
     }
 
     [Fact]
     public void When_key_files_cannot_be_written_the_day_falls_back_to_its_filter_and_stays_exact()
     {
-        var index = NewIndex(maxKeys: 10, spill: true);
+        var index = NewIndex(maxKeys: 10, keyFiles: true);
         // A file where the day directories should go makes every key set fail.
-        Directory.Delete(SpillRoot);
-        File.WriteAllText(SpillRoot, "not a directory");
+        Directory.Delete(KeyRoot);
+        File.WriteAllText(KeyRoot, "not a directory");
         var random = new Random(5);
         var committed = new HashSet<ulong>();
         for (var round = 0; round < 20; round++)
@@ -304,8 +304,9 @@ public sealed class DedupIndexTests : IDisposable
             var reference = new HashSet<ulong>();
             // Small keys repeat (and all fall in partition 0), so some arrive again after their run was written.
             var added = keys.Select((k, i) => i % 4 == 0 ? k % 64 : k).ToArray();
-            using (var set = DayKeySet.Build(directory, added, bufferKeys, maxRunKeys))
+            using (var set = new DayKeySet(directory, bufferKeys, maxRunKeys))
             {
+                foreach (var key in added) set.Add(key);
                 reference.UnionWith(added);
                 Assert.All(reference, key => Assert.True(set.Contains(key)));
                 Assert.All(keys.Select(k => ~k).Where(k => !reference.Contains(k)), key => Assert.False(set.Contains(key)));

@@ -46,29 +46,10 @@ internal sealed class DayKeySet : IDisposable
     /// <summary>Keys held; a key added again after its run was written counts twice until the runs merge.</summary>
     public long Count => _parts.Sum(p => p.Count);
 
-    public int RunCount => _parts.Sum(p => p.RunCount);
-
     /// <summary>The most runs a lookup reads.</summary>
     public int MaxRunsPerLookup => _parts.Max(p => p.RunCount);
 
     public int BufferedCount => _parts.Sum(p => p.BufferedCount);
-
-    /// <summary>Builds a set holding <paramref name="keys"/> (repeats allowed); on failure nothing is left behind.</summary>
-    public static DayKeySet Build(string directory, IEnumerable<ulong> keys, int bufferKeys = DiskKeySet.DefaultBufferKeys,
-        long maxRunKeys = DiskKeySet.DefaultMaxRunKeys)
-    {
-        var set = new DayKeySet(directory, bufferKeys, maxRunKeys);
-        try
-        {
-            foreach (var key in keys) set.Add(key);
-            return set;
-        }
-        catch
-        {
-            set.Dispose();
-            throw;
-        }
-    }
 
     public bool Contains(ulong key) => _parts[Partition(key)].Contains(key);
 

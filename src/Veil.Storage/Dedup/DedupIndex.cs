@@ -117,7 +117,8 @@ internal sealed class DedupIndex
             {
                 try
                 {
-                    foreach (var key in day.Pending.ToArray()) exact.Add(key);
+                    // Enumerated in place: an apply's keys as an array would be a large-object allocation per apply.
+                    foreach (var key in day.Pending.Keys()) exact.Add(key);
                 }
                 catch (Exception)
                 {

@@ -47,25 +47,6 @@ internal sealed class DiskKeySet : IDisposable
 
     public int BufferedCount => _buffer.Count;
 
-    /// <summary>Bytes held in memory: the buffer and the runs' directories (the runs themselves are mapped files).</summary>
-    public long MemoryBytes => _buffer.AllocatedBytes + _runs.Sum(r => r.DirectoryBytes);
-
-    /// <summary>Builds a set holding <paramref name="keys"/> (repeats allowed); on failure nothing is left behind.</summary>
-    public static DiskKeySet Build(string directory, IEnumerable<ulong> keys, int bufferKeys = DefaultBufferKeys, long maxRunKeys = DefaultMaxRunKeys)
-    {
-        var set = new DiskKeySet(directory, bufferKeys, maxRunKeys);
-        try
-        {
-            foreach (var key in keys) set.Add(key);
-            return set;
-        }
-        catch
-        {
-            set.Dispose();
-            throw;
-        }
-    }
-
     public bool Contains(ulong key)
     {
         if (_buffer.Contains(key)) return true;

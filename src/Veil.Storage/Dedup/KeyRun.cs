@@ -48,9 +48,6 @@ internal sealed unsafe class KeyRun : IDisposable
 
     public long Count { get; }
 
-    /// <summary>Bytes of the in-memory directory.</summary>
-    public long DirectoryBytes => _starts.LongLength * sizeof(long);
-
     /// <summary>Writes <paramref name="sortedKeys"/> (ascending, distinct, at least one) to a new file and maps it.</summary>
     public static KeyRun Write(string path, ReadOnlySpan<ulong> sortedKeys)
     {

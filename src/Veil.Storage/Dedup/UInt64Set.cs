@@ -35,6 +35,16 @@ internal sealed class UInt64Set
         }
     }
 
+    /// <summary>The keys, in no particular order, without copying them; the set must not change meanwhile.</summary>
+    public IEnumerable<ulong> Keys()
+    {
+        if (_hasZero) yield return 0;
+        foreach (var slot in _slots)
+        {
+            if (slot != 0) yield return slot;
+        }
+    }
+
     /// <summary>The keys, in no particular order.</summary>
     public ulong[] ToArray()
     {
