@@ -24,6 +24,13 @@ public interface IEventStore : IDisposable
     StoreApplyResult Apply(IReadOnlyList<(long Lsn, IngestBatch Batch)> batches);
 
     /// <summary>
+    /// Starts an apply that takes batches one at a time, with the same guarantees as <see cref="Apply"/>: the store writer
+    /// feeds it straight from the WAL, so an apply of thousands of records never holds them all decoded. Other writes to
+    /// the store wait until it is committed or disposed.
+    /// </summary>
+    IStoreApply BeginApply();
+
+    /// <summary>
     /// Events per UTC day for a project, optionally of one event name, over the date range
     /// [<paramref name="from"/>, <paramref name="to"/>] inclusive. Days without events are left out; days ascend.
     /// </summary>

@@ -1,6 +1,6 @@
 namespace Veil.Storage;
 
-/// <summary>What one <see cref="IEventStore.Apply"/> call wrote.</summary>
+/// <summary>What one apply (<see cref="IEventStore.Apply"/> or <see cref="IStoreApply.Commit"/>) wrote.</summary>
 /// <param name="EventsStored">Events appended.</param>
 /// <param name="DuplicatesSkipped">Events dropped because an event with the same dedup key was already stored
 /// (or came earlier in the same call).</param>

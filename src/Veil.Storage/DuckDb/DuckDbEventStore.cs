@@ -27,7 +27,9 @@ public sealed partial class DuckDbEventStore : IEventStore
     private readonly DuckDBConnection _writer;
     private readonly DedupIndex _dedup;
     private readonly Lock _writeLock = new();
-    private readonly List<(StoredEvent Event, ulong Key)> _accepted = [];
+    // A second connection for the writer's reads during an apply (dedup loads and probes): it sees only committed rows,
+    // whatever the apply's open transaction has appended so far, and leaves the writer's appender open.
+    private readonly DuckDBConnection _lookups;
     private readonly List<(StoredEvent Event, ulong Key)> _unsure = [];
     private readonly DuckDbIdentityMap _identities;
     private readonly DuckDbProfiles _profiles;
@@ -41,11 +43,13 @@ public sealed partial class DuckDbEventStore : IEventStore
         _path = path;
         _connectionString = connectionString;
         _writer = writer;
+        _lookups = new DuckDBConnection(connectionString);
+        _lookups.Open();
+        DuckDbCommands.Execute(_lookups, "CREATE TEMP TABLE IF NOT EXISTS dedup_probe (k UBIGINT NOT NULL)");
         _dedup = new DedupIndex(LoadDayKeys, options.MaxDedupDays, options.MaxDedupKeys,
             options.DedupKeysOnDisk ? KeyDirectory(path) : null, options.DedupBufferKeys);
         _appliedLsn = ReadAppliedLsn(writer);
         TouchedIds.Create(writer);
-        DuckDbCommands.Execute(writer, "CREATE TEMP TABLE IF NOT EXISTS dedup_probe (k UBIGINT NOT NULL)");
         _identities = new DuckDbIdentityMap(writer);
         _identities.Reload();
         _profiles = new DuckDbProfiles(writer);
@@ -102,79 +106,6 @@ public sealed partial class DuckDbEventStore : IEventStore
             writer?.Dispose();
             OpenFiles.TryRemove(fullPath, out _);
             throw;
-        }
-    }
-
-    /// <inheritdoc />
-    public StoreApplyResult Apply(IReadOnlyList<(long Lsn, IngestBatch Batch)> batches)
-    {
-        ArgumentNullException.ThrowIfNull(batches);
-        lock (_writeLock)
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            if (batches.Count == 0) return default;
-            var lastLsn = ValidateLsns(batches, _appliedLsn);
-            long duplicates = 0;
-            long profileUpdates = 0;
-            // DuckDB's worker threads do not speed up appends and commits of this size: the connection's own thread
-            // spins waiting for their tasks, so one thread costs ~1.3 µs less CPU per event (and less wall time).
-            // The setting is the database's, so queries running meanwhile get one thread too.
-            DuckDbCommands.Execute(_writer, "SET threads = 1");
-            try
-            {
-                var graph = _identities.Graph;
-                foreach (var (lsn, batch) in batches)
-                {
-                    foreach (var e in batch.Events)
-                    {
-                        var key = DedupKey.Compute(e);
-                        switch (_dedup.Check(e.ProjectId, DedupKey.DayOf(e.TimeMs), key))
-                        {
-                            case DedupVerdict.New:
-                                _accepted.Add((e, key));
-                                break;
-                            case DedupVerdict.Duplicate:
-                                duplicates++;
-                                break;
-                            default:
-                                _unsure.Add((e, key));
-                                break;
-                        }
-                        // A re-sent event asks for the same merge again, which changes nothing.
-                        graph.Apply(e);
-                    }
-                    foreach (var update in batch.ProfileUpdates) _profiles.Add(lsn, update, graph);
-                }
-                if (_unsure.Count > 0) duplicates += SettleUnsure();
-                using (var transaction = _writer.BeginTransaction())
-                {
-                    if (_accepted.Count > 0) AppendEvents();
-                    FaultPoint?.Invoke("events-appended");
-                    profileUpdates = AppendProfileUpdates(batches);
-                    _identities.Persist(lastLsn, DateTime.UtcNow);
-                    _profiles.Flush();
-                    SetAppliedLsn(lastLsn);
-                    FaultPoint?.Invoke("before-commit");
-                    transaction.Commit();
-                }
-                _dedup.Commit();
-                Volatile.Write(ref _appliedLsn, lastLsn);
-                return new StoreApplyResult(_accepted.Count, duplicates, profileUpdates);
-            }
-            catch
-            {
-                // Nothing was committed: the keys just added to the index are not in the file, nor are the merges.
-                _dedup.Abort();
-                _profiles.Discard();
-                ReloadIdentitiesAfterFailure();
-                throw;
-            }
-            finally
-            {
-                _accepted.Clear();
-                _unsure.Clear();
-                RestoreThreads();
-            }
         }
     }
 
@@ -281,6 +212,7 @@ public sealed partial class DuckDbEventStore : IEventStore
             if (_disposed) return;
             _disposed = true;
             _dedup.Dispose();
+            _lookups.Dispose();
             _writer.Dispose();
             OpenFiles.TryRemove(_path, out _);
         }
@@ -293,78 +225,6 @@ public sealed partial class DuckDbEventStore : IEventStore
         var connection = new DuckDBConnection(_connectionString);
         connection.Open();
         return connection;
-    }
-
-    private static long ValidateLsns(IReadOnlyList<(long Lsn, IngestBatch Batch)> batches, long appliedLsn)
-    {
-        var previous = appliedLsn;
-        foreach (var (lsn, batch) in batches)
-        {
-            ArgumentNullException.ThrowIfNull(batch, nameof(batches));
-            if (lsn <= previous)
-            {
-                throw new ArgumentException(
-                    $"Batch LSN {lsn} is not above {previous}: batches must be in increasing LSN order and after the applied LSN {appliedLsn}.",
-                    nameof(batches));
-            }
-            previous = lsn;
-        }
-        return previous;
-    }
-
-    private void AppendEvents()
-    {
-        using var appender = _writer.CreateAppender("events");
-        foreach (var (e, key) in _accepted)
-        {
-            // Converted before the row starts so a bad value cannot leave a half-written row.
-            var time = ToTimestamp(e.TimeMs);
-            var ingestedAt = ToTimestamp(e.IngestedAtMs);
-            // Column order is the table's (see DuckDbSchema).
-            appender.CreateRow()
-                .AppendValue((int?)e.ProjectId)
-                .AppendValue(e.Name)
-                .AppendValue((DateTime?)time)
-                .AppendValue(e.InsertId)
-                .AppendValue((ulong?)key)
-                .AppendValue(ToGuid(e.DistinctId))
-                .AppendValue(ToGuid(e.DeviceId))
-                .AppendValue(ToGuid(e.UserId))
-                .AppendValue(ToGuid(e.SessionId))
-                .AppendValue(e.Country)
-                .AppendValue(e.Region)
-                .AppendValue(e.City)
-                .AppendValue(e.Browser)
-                .AppendValue(e.BrowserVersion)
-                .AppendValue(e.Os)
-                .AppendValue(e.OsVersion)
-                .AppendValue(e.DeviceType)
-                .AppendValue(e.Lib)
-                .AppendValue(e.LibVersion)
-                .AppendValue(e.Url)
-                .AppendValue(e.ReferrerHost)
-                .AppendValue(e.Screen)
-                .AppendValue(JsonColumn.EnsureValidUtf8(e.PropertiesJson, ref _utf8))
-                .AppendValue((DateTime?)ingestedAt)
-                .EndRow();
-        }
-    }
-
-    // Keys the dedup filter may have seen: one query per (project, day) and time span finds which are stored; the rest
-    // are new (false positives of the filter) unless this apply already took the same key. Returns the duplicates.
-    private long SettleUnsure()
-    {
-        long duplicates = 0;
-        foreach (var group in _unsure.GroupBy(u => (u.Event.ProjectId, Day: DedupKey.DayOf(u.Event.TimeMs))))
-        {
-            var stored = StoredAmong(group.Key.ProjectId, group);
-            foreach (var (e, key) in group)
-            {
-                if (!stored.Contains(key) && _dedup.AddUnsure(group.Key.ProjectId, group.Key.Day, key)) _accepted.Add((e, key));
-                else duplicates++;
-            }
-        }
-        return duplicates;
     }
 
     // Which of the probed keys are stored for the project. A key includes its event's time, so a stored match has
@@ -386,8 +246,8 @@ public sealed partial class DuckDbEventStore : IEventStore
         }
         else
         {
-            DuckDbCommands.Execute(_writer, "DELETE FROM dedup_probe");
-            using (var appender = _writer.CreateAppender("temp", "main", "dedup_probe"))
+            DuckDbCommands.Execute(_lookups, "DELETE FROM dedup_probe");
+            using (var appender = _lookups.CreateAppender("temp", "main", "dedup_probe"))
             {
                 foreach (var key in keys) appender.CreateRow().AppendValue((ulong?)key).EndRow();
             }
@@ -395,7 +255,7 @@ public sealed partial class DuckDbEventStore : IEventStore
         }
         foreach (var (from, to) in spans)
         {
-            using var command = DuckDbCommands.Create(_writer, sql, ("project", projectId), ("from", ToTimestamp(from)), ("to", ToTimestamp(to)));
+            using var command = DuckDbCommands.Create(_lookups, sql, ("project", projectId), ("from", ToTimestamp(from)), ("to", ToTimestamp(to)));
             using var reader = command.ExecuteReader();
             while (reader.Read()) stored.Add(reader.GetFieldValue<ulong>(0));
         }
@@ -425,39 +285,6 @@ public sealed partial class DuckDbEventStore : IEventStore
         }
         spans.Add((times[start], times[^1]));
         return spans;
-    }
-
-    private long AppendProfileUpdates(IReadOnlyList<(long Lsn, IngestBatch Batch)> batches)
-    {
-        long count = 0;
-        foreach (var (_, batch) in batches) count += batch.ProfileUpdates.Count;
-        if (count == 0) return 0;
-        using var appender = _writer.CreateAppender("profile_updates");
-        foreach (var (lsn, batch) in batches)
-        {
-            var updates = batch.ProfileUpdates;
-            for (var seq = 0; seq < updates.Count; seq++)
-            {
-                var u = updates[seq];
-                var time = ToTimestamp(u.TimeMs);
-                var ingestedAt = ToTimestamp(u.IngestedAtMs);
-                appender.CreateRow()
-                    .AppendValue((int?)u.ProjectId)
-                    .AppendValue((sbyte?)u.Kind)
-                    .AppendValue(u.GroupKey)
-                    .AppendValue((Guid?)u.Subject.ToGuid())
-                    .AppendValue(u.Operation)
-                    .AppendValue(JsonColumn.EnsureValid(u.ValueJson))
-                    .AppendValue((DateTime?)time)
-                    .AppendValue((bool?)u.IgnoreTime)
-                    .AppendValue((DateTime?)ingestedAt)
-                    // lsn and seq keep the arrival order, which profile operations depend on.
-                    .AppendValue((long?)lsn)
-                    .AppendValue((int?)seq)
-                    .EndRow();
-            }
-        }
-        return count;
     }
 
     private void ReloadIdentitiesAfterFailure()
@@ -503,10 +330,10 @@ public sealed partial class DuckDbEventStore : IEventStore
     /// </summary>
     internal static string KeyDirectory(string storePath) => storePath + ".dedup";
 
-    // Runs on the writer connection, before the apply's transaction begins (or after it committed).
+    // The day's committed keys: the lookup connection does not see the rows of the apply in progress (its keys are pending).
     private IEnumerable<ulong> LoadDayKeys(int projectId, DateOnly day)
     {
-        using var command = DuckDbCommands.Create(_writer, "SELECT dedup_key FROM events WHERE project_id = $project AND time >= $from AND time < $to",
+        using var command = DuckDbCommands.Create(_lookups, "SELECT dedup_key FROM events WHERE project_id = $project AND time >= $from AND time < $to",
             ("project", projectId), ("from", DayStart(day)), ("to", DayEnd(day)));
         using var reader = command.ExecuteReader();
         while (reader.Read()) yield return reader.GetFieldValue<ulong>(0);
