@@ -16,6 +16,9 @@ public sealed class VeilProcess : IAsyncDisposable
 {
     private Process? _process;
 
+    /// <summary>True when no server process runs (never started, stopped, or it exited by itself).</summary>
+    public bool HasExited => _process is null || _process.HasExited;
+
     /// <summary>The running server's process id (null when stopped).</summary>
     public int? ProcessId => _process?.Id;
     private readonly StringBuilder _output = new();
@@ -39,6 +42,9 @@ public sealed class VeilProcess : IAsyncDisposable
     public string Output { get { lock (_output) return _output.ToString(); } }
     /// <summary>Start with <c>--quiet</c> (warnings only); false logs at information level.</summary>
     public bool Quiet { get; set; } = true;
+
+    /// <summary>Environment variables for the next <see cref="StartAsync"/> (e.g. the crash harness's <c>VEIL_CRASH_AT</c>).</summary>
+    public Dictionary<string, string> Environment { get; } = [];
 
     /// <summary>A fresh data directory with a master key; nothing started yet.</summary>
     public static async Task<VeilProcess> CreateAsync()
@@ -70,7 +76,7 @@ public sealed class VeilProcess : IAsyncDisposable
         var args = new List<string> { "serve", "--data", DataDirectory, "--key-file", KeyFile, "--urls", BaseUrl, "--cert-dir", Path.Combine(ConfigDirectory, "tls") };
         if (Quiet) args.Add("--quiet");
         args.AddRange(extraArgs);
-        _process = StartCli(ConfigDirectory, args, line => { lock (_output) _output.AppendLine(line); });
+        _process = StartCli(ConfigDirectory, args, line => { lock (_output) _output.AppendLine(line); }, Environment);
         using var client = CreateClient();
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (true)
@@ -97,6 +103,27 @@ public sealed class VeilProcess : IAsyncDisposable
         _process.WaitForExit();
         _process.Dispose();
         _process = null;
+    }
+
+    /// <summary>
+    /// Waits up to <paramref name="timeout"/> for the server to exit on its own (a crash point killing it); true if it
+    /// did, and then it counts as stopped.
+    /// </summary>
+    public async Task<bool> WaitForExitAsync(TimeSpan timeout)
+    {
+        if (_process is null) return true;
+        using var wait = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(wait.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+        _process.Dispose();
+        _process = null;
+        return true;
     }
 
     /// <summary>SIGTERM and wait for a clean exit.</summary>
@@ -157,7 +184,7 @@ public sealed class VeilProcess : IAsyncDisposable
         lock (output) return (process.ExitCode, output.ToString());
     }
 
-    private static Process StartCli(string configDirectory, IEnumerable<string> args, Action<string> onLine)
+    private static Process StartCli(string configDirectory, IEnumerable<string> args, Action<string> onLine, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -169,6 +196,7 @@ public sealed class VeilProcess : IAsyncDisposable
         foreach (var a in args) start.ArgumentList.Add(a);
         start.Environment["VEIL_CONFIG_DIR"] = configDirectory;
         start.Environment.Remove("VEIL_MASTER_KEY");
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
         var process = new Process { StartInfo = start };
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) onLine(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) onLine(e.Data); };

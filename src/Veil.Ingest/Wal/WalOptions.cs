@@ -30,6 +30,20 @@ public sealed class WalOptions
     /// </summary>
     public TimeSpan GroupCommitMaxDelay { get; set; } = TimeSpan.Zero;
 
+    /// <summary>
+    /// Crash testing only (null otherwise): called at named points so a harness can kill the process exactly there:
+    /// <c>wal-written</c> (a group written, not yet fsync'd), <c>wal-synced</c> (fsync'd, no append completed yet) and
+    /// <c>wal-checkpointed</c> (the checkpoint file renamed into place, old segments not yet deleted).
+    /// </summary>
+    public Action<string>? CrashPoint { get; set; }
+
+    /// <summary>
+    /// Crash testing only (null otherwise): called after every fsync, before any of its appends completes, with the
+    /// segment's file name and its durable length, so a harness can cut the log back to the last fsync and show that
+    /// nothing acknowledged was beyond it.
+    /// </summary>
+    public Action<string, long>? Synced { get; set; }
+
     /// <summary>Largest record payload the format can carry; also the sanity bound used during recovery.</summary>
     public const int MaxRecordBytesLimit = 1024 * 1024 * 1024;
 

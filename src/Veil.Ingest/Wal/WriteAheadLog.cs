@@ -25,6 +25,8 @@ public sealed class WriteAheadLog : IAsyncDisposable
     private readonly long _maxUncheckpointedBytes;
     private readonly long _maxQueuedBytes;
     private readonly TimeSpan _groupCommitDelay;
+    private readonly Action<string>? _crashPoint;
+    private readonly Action<string, long>? _synced;
     private readonly ILogger _logger;
     private readonly WalFileOps _files;
     private readonly FileStream _lockFile;
@@ -72,6 +74,8 @@ public sealed class WriteAheadLog : IAsyncDisposable
         _maxUncheckpointedBytes = options.MaxUncheckpointedBytes;
         _maxQueuedBytes = options.MaxQueuedBytes;
         _groupCommitDelay = options.GroupCommitMaxDelay;
+        _crashPoint = options.CrashPoint;
+        _synced = options.Synced;
         _logger = logger;
         _files = files;
         _lockFile = lockFile;
@@ -316,6 +320,7 @@ public sealed class WriteAheadLog : IAsyncDisposable
                 throw new ArgumentOutOfRangeException(nameof(lsn), lsn, $"Cannot checkpoint past the durable LSN {durable}.");
 
             PersistCheckpoint(lsn);
+            _crashPoint?.Invoke("wal-checkpointed");
             var position = PositionOfFirstRecordAfter(lsn);
 
             var doomed = new List<WalSegment>();
@@ -570,6 +575,8 @@ public sealed class WriteAheadLog : IAsyncDisposable
                 if (_needsRepair) Repair();
                 if (_active.Length > 0 && _active.Length + batch[start].RecordBytes > _segmentSize) StartSegment();
                 var end = WriteChunk(batch, start, out var endOffset);
+                _synced?.Invoke(_active.FileName, endOffset);
+                _crashPoint?.Invoke("wal-synced");
                 Publish(batch, start, end, endOffset);
                 start = end;
             }
@@ -650,6 +657,7 @@ public sealed class WriteAheadLog : IAsyncDisposable
         }
         if (buffered > 0) _files.Write(_activeHandle, buffer.AsSpan(0, buffered), bufferOffset);
 
+        _crashPoint?.Invoke("wal-written");
         // fsync before anyone hears "done": promise 5.
         _files.Flush(_activeHandle);
         endOffset = position;

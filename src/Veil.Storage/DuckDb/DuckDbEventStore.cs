@@ -48,6 +48,7 @@ public sealed partial class DuckDbEventStore : IEventStore
         DuckDbCommands.Execute(_lookups, "CREATE TEMP TABLE IF NOT EXISTS dedup_probe (k UBIGINT NOT NULL)");
         _dedup = new DedupIndex(LoadDayKeys, options.MaxDedupDays, options.MaxDedupKeys,
             options.DedupKeysOnDisk ? KeyDirectory(path) : null, options.DedupBufferKeys);
+        FaultPoint = options.CrashPoint;
         _appliedLsn = ReadAppliedLsn(writer);
         TouchedIds.Create(writer);
         _identities = new DuckDbIdentityMap(writer);

@@ -47,4 +47,11 @@ public sealed record DuckDbEventStoreOptions
     /// their whole row group is deleted.
     /// </summary>
     public bool VacuumOnCheckpoint { get; init; }
+
+    /// <summary>
+    /// Crash testing only (null otherwise): called at named points of an apply so a harness can kill the process exactly
+    /// there: <c>events-appended</c> (every event in the open transaction) and <c>before-commit</c> (everything written,
+    /// the transaction not yet committed).
+    /// </summary>
+    public Action<string>? CrashPoint { get; init; }
 }

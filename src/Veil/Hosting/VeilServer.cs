@@ -63,6 +63,7 @@ public sealed class VeilServer : IAsyncDisposable
         {
             throw new StartupException($"--store-memory-mb {options.StoreMemoryMiB} is too small; give the event store at least 64 MiB.");
         }
+        var crash = CrashPoints.FromEnvironment();
         if (options.KThreshold < Security.Access.AccessRules.MinimumKThreshold)
         {
             throw new StartupException($"--k-threshold {options.KThreshold} is below {Security.Access.AccessRules.MinimumKThreshold}; it can only be raised.");
@@ -145,7 +146,12 @@ public sealed class VeilServer : IAsyncDisposable
         WriteAheadLog wal;
         try
         {
-            store = DuckDbEventStore.Open(VeilPaths.EventsFile(options.DataDirectory), new DuckDbEventStoreOptions { MemoryLimitBytes = options.StoreMemoryMiB * 1024L * 1024, MaxDedupKeys = options.MaxDedupKeys });
+            store = DuckDbEventStore.Open(VeilPaths.EventsFile(options.DataDirectory), new DuckDbEventStoreOptions
+            {
+                MemoryLimitBytes = options.StoreMemoryMiB * 1024L * 1024,
+                MaxDedupKeys = options.MaxDedupKeys,
+                CrashPoint = crash.Hook,
+            });
         }
         catch (StoreInUseException e)
         {
@@ -159,6 +165,8 @@ public sealed class VeilServer : IAsyncDisposable
             {
                 Directory = VeilPaths.WalDirectory(options.DataDirectory),
                 MaxUncheckpointedBytes = options.MaxUncheckpointedWalBytes,
+                CrashPoint = crash.Hook,
+                Synced = crash.Synced,
             });
         }
         catch
@@ -237,6 +245,7 @@ public sealed class VeilServer : IAsyncDisposable
         builder.Services.AddSingleton<IngestionService>();
         builder.Services.AddSingleton<IngestRateLimiter>();
         builder.Services.AddSingleton<Veil.Privacy.IdentityVault>();
+        builder.Services.AddSingleton(crash);
         builder.Services.AddSingleton<StoreWriter>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StoreWriter>());
         builder.Services.Configure<ForwardedHeadersOptions>(o =>

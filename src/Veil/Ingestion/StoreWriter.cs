@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Veil.Core.Events;
+using Veil.Hosting;
 using Veil.Ingest.Wal;
 using Veil.Storage;
 
@@ -9,7 +10,7 @@ namespace Veil.Ingestion;
 /// Tails the WAL and applies its records to the event store in batches, then checkpoints the WAL. The store records
 /// the last applied LSN in the same transaction as the data, so a crash at any point replays exactly what is missing.
 /// </summary>
-public sealed class StoreWriter(WriteAheadLog wal, IEventStore store, ILogger<StoreWriter> logger) : IHostedService
+public sealed class StoreWriter(WriteAheadLog wal, IEventStore store, ILogger<StoreWriter> logger, CrashPoints? crash = null) : IHostedService
 {
     private const int MaxRecordsPerApply = 2048;
     private const long MaxBytesPerApply = 96L * 1024 * 1024;
@@ -111,6 +112,7 @@ public sealed class StoreWriter(WriteAheadLog wal, IEventStore store, ILogger<St
                 Interlocked.Add(ref _eventsStored, result.EventsStored);
                 Interlocked.Add(ref _duplicates, result.DuplicatesSkipped);
                 applied = last;
+                crash?.Hit("store-committed");
                 // The store's applied LSN is what replay trusts; the WAL checkpoint only frees old segments, so once a
                 // second is enough (each one writes and fsyncs a file).
                 if (Environment.TickCount64 - _lastCheckpoint >= 1000 || records == MaxRecordsPerApply)
