@@ -22,6 +22,13 @@ public sealed class VeilAuthorization(RequestDelegate next, ILogger<VeilAuthoriz
             return;
         }
         var access = endpoint.Metadata.GetMetadata<VeilAccess>();
+        if (access is null && endpoint is not RouteEndpoint && endpoint.Metadata.Count == 0)
+        {
+            // Routing's own answer to a known path with the wrong method (405 with an Allow header): it runs no Veil
+            // code and reveals only the methods, so it needs no rule; every mapped endpoint is a RouteEndpoint.
+            await next(context);
+            return;
+        }
         if (access is null)
         {
             logger.LogError("Endpoint {Endpoint} has no Veil authorization rule; refusing it.", endpoint.DisplayName);

@@ -36,6 +36,18 @@ public sealed class BadInputTests(ServerFixture veil) : IClassFixture<ServerFixt
     }
 
     [Fact]
+    public async Task A_wrong_method_is_405_naming_the_allowed_ones()
+    {
+        // Not 403 (as if an endpoint had no authorization rule) and not 404: the path exists, the method does not.
+        foreach (var method in new[] { HttpMethod.Get, HttpMethod.Put, HttpMethod.Delete })
+        {
+            using var response = await veil.Client.SendAsync(new HttpRequestMessage(method, "/api/events"));
+            Assert.Equal(System.Net.HttpStatusCode.MethodNotAllowed, response.StatusCode);
+            Assert.Contains("POST", response.Content.Headers.Allow);
+        }
+    }
+
+    [Fact]
     public async Task A_body_over_10_MiB_is_413()
     {
         var body = Encoding.UTF8.GetBytes("data=" + new string('A', TenMiB));

@@ -26,4 +26,14 @@ public class CrashLoopTests(ITestOutputHelper output)
         Assert.All(result.Loops.Where(l => !l.KillAt.StartsWith("timer", StringComparison.Ordinal)), l => Assert.True(l.DiedAtPoint, $"{l.KillAt} was not reached"));
         Assert.Contains(result.Loops, l => l.KillAt.StartsWith("wal-written", StringComparison.Ordinal) && l.UnsyncedBytesDropped > 0);
     }
+
+    [Fact]
+    public async Task A_malformed_crash_point_stops_the_server_with_the_points_it_knows()
+    {
+        await using var veil = await VeilProcess.CreateAsync();
+        veil.Environment["VEIL_CRASH_AT"] = "wal-fsync:3";
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => veil.StartAsync());
+        Assert.Contains("VEIL_CRASH_AT must be POINT:N", error.Message);
+        Assert.Contains("wal-written", error.Message);
+    }
 }
