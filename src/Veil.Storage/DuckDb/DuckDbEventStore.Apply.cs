@@ -168,10 +168,10 @@ public sealed partial class DuckDbEventStore
             try
             {
                 if (_transaction is not null) RollBack();
-                if (_started) store.RestoreThreads();
             }
             finally
             {
+                if (_started) store.RestoreThreads();
                 store._unsure.Clear();
                 store._writeLock.Exit();
             }
@@ -259,8 +259,8 @@ public sealed partial class DuckDbEventStore
                 }
                 try
                 {
-                    _transaction!.Rollback();
-                    _transaction.Dispose();
+                    // A failed COMMIT has already ended the transaction (DuckDB rolled it back): nothing to undo.
+                    _transaction!.Dispose();
                 }
                 catch (DuckDBException)
                 {

@@ -114,6 +114,11 @@ public class DiskFullTests(ITestOutputHelper output)
             Assert.True(resurrected.Count == 0, $"{resurrected.Count} events of refused requests were stored, e.g. {string.Join(", ", resurrected.Take(5))}");
             output.WriteLine($"stored {stored.Count} distinct events; {run.Acknowledged.Count} acknowledged; {run.RefusedIds.Count} refused");
         }
+        catch (HttpRequestException e) when (e.StatusCode is null)
+        {
+            // The connection broke: say whether the server died, and what it said last.
+            throw new Xunit.Sdk.XunitException($"{e.Message} (server {(veil.HasExited ? "exited" : "still running")}); server output:\n{Tail(veil.Output)}");
+        }
         finally
         {
             try
