@@ -343,10 +343,14 @@ public sealed class DedupIndexTests : IDisposable
             Assert.InRange(set.Count, reference.Count, keys.Length);
             Assert.All(reference, key => Assert.True(set.Contains(key)));
             Assert.All(keys.Select(k => ~k).Where(k => !reference.Contains(k)), key => Assert.False(set.Contains(key)));
-            // Below the cap each run is more than four times the next one's size, so runs stay few; past it, a run per
-            // cap's worth of keys (a run made by a merge never exceeds it, one written from the buffer may).
-            var bound = 2 + Math.Log(Math.Max(1, reference.Count), 4) + 2.0 * reference.Count / maxRunKeys;
-            Assert.True(set.RunCount <= bound, $"{set.RunCount} runs for {reference.Count} keys (cap {maxRunKeys}, buffer {bufferKeys})");
+            // Runs stay few: of any two neighbours the older is more than four times the newer (so runs shrink
+            // geometrically), or together they exceed the cap (so such pairs are at most two per cap's worth of keys).
+            var sizes = set.RunSizes.ToList();
+            for (var r = 1; r < sizes.Count; r++)
+            {
+                Assert.True(sizes[r - 1] > 4 * sizes[r] || sizes[r - 1] + sizes[r] > maxRunKeys,
+                    $"runs {r - 1} and {r} of {sizes[r - 1]} and {sizes[r]} keys should have merged (cap {maxRunKeys}, buffer {bufferKeys})");
+            }
             Assert.All(set.RunSizes, size => Assert.True(size <= Math.Max(maxRunKeys, bufferKeys), $"a run of {size} keys"));
             set.Dispose();
             Assert.False(Directory.Exists(directory));
