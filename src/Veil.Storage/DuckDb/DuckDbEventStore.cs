@@ -44,18 +44,28 @@ public sealed partial class DuckDbEventStore : IEventStore
         _connectionString = connectionString;
         _writer = writer;
         _lookups = new DuckDBConnection(connectionString);
-        _lookups.Open();
-        DuckDbCommands.Execute(_lookups, "CREATE TEMP TABLE IF NOT EXISTS dedup_probe (k UBIGINT NOT NULL)");
-        _dedup = new DedupIndex(LoadDayKeys, options.MaxDedupDays, options.MaxDedupKeys,
-            options.DedupKeysOnDisk ? KeyDirectory(path) : null, options.DedupBufferKeys);
-        FaultPoint = options.CrashPoint;
-        _appliedLsn = ReadAppliedLsn(writer);
-        TouchedIds.Create(writer);
-        _identities = new DuckDbIdentityMap(writer);
-        _identities.Reload();
-        _profiles = new DuckDbProfiles(writer);
-        using var threads = DuckDbCommands.Create(writer, "SELECT current_setting('threads')");
-        _threads = Convert.ToInt32(threads.ExecuteScalar(), CultureInfo.InvariantCulture);
+        try
+        {
+            _lookups.Open();
+            DuckDbCommands.Execute(_lookups, "CREATE TEMP TABLE IF NOT EXISTS dedup_probe (k UBIGINT NOT NULL)");
+            _dedup = new DedupIndex(LoadDayKeys, options.MaxDedupDays, options.MaxDedupKeys,
+                options.DedupKeysOnDisk ? KeyDirectory(path) : null, options.DedupBufferKeys);
+            FaultPoint = options.CrashPoint;
+            _appliedLsn = ReadAppliedLsn(writer);
+            TouchedIds.Create(writer);
+            _identities = new DuckDbIdentityMap(writer);
+            _identities.Reload();
+            _profiles = new DuckDbProfiles(writer);
+            using var threads = DuckDbCommands.Create(writer, "SELECT current_setting('threads')");
+            _threads = Convert.ToInt32(threads.ExecuteScalar(), CultureInfo.InvariantCulture);
+        }
+        catch
+        {
+            // Open disposes the writer; the lookup connection and the key directory are this constructor's to undo.
+            _dedup?.Dispose();
+            _lookups.Dispose();
+            throw;
+        }
     }
 
     /// <inheritdoc />

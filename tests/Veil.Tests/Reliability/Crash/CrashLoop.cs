@@ -45,8 +45,17 @@ public static class CrashLoop
     /// <summary>Kill targets in loop order: a timer, then each crash point, round and round.</summary>
     public static readonly IReadOnlyList<string> Targets = ["timer", .. PassRange.Keys];
 
-    public static async Task<CrashLoopResult> RunAsync(VeilProcess veil, int loops, int seed, Action<string> log, bool loseUnsynced = true)
+    /// <summary>Runs the loops on <paramref name="veil"/>'s data directory (a new project in it) and checks the ledger.</summary>
+    /// <param name="veil">A created, stopped server.</param>
+    /// <param name="loops">Kills.</param>
+    /// <param name="seed">Seed for kill moments and pass counts.</param>
+    /// <param name="log">Gets a line per loop.</param>
+    /// <param name="loseUnsynced">Cut the WAL back to its last fsync after each kill (a power cut), not only kill the process.</param>
+    /// <param name="targets">Kill targets to cycle through (default <see cref="Targets"/>); <c>["timer"]</c> kills only at random moments.</param>
+    public static async Task<CrashLoopResult> RunAsync(VeilProcess veil, int loops, int seed, Action<string> log, bool loseUnsynced = true,
+        IReadOnlyList<string>? targets = null)
     {
+        targets ??= Targets;
         var started = DateTime.UtcNow;
         var (projectId, token, secret) = await veil.CreateProjectAsync("crash-loop");
         var random = new Random(seed);
@@ -56,7 +65,7 @@ public static class CrashLoop
         var syncLog = Path.Combine(veil.Root, "wal-sync.log");
         for (var loop = 0; loop < loops; loop++)
         {
-            var target = Targets[loop % Targets.Count];
+            var target = targets[loop % targets.Count];
             string killAt;
             veil.Environment.Clear();
             // One sync log over all loops: if a loop dies before its first fsync, the last sync is an earlier run's.
